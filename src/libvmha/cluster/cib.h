@@ -1,0 +1,35 @@
+// Reads and writes a resource's attribute sets in the CIB through libcib
+// (which honours CIB_file, so tests and offline tools can use a file).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "libvmha/base/result.h"
+
+namespace vmha::cluster {
+
+enum class AttrSet { kUtilization, kMeta };
+
+class Cib {
+ public:
+  // Signs on to the local CIB manager; fails with kUnreachable when no
+  // cluster runs here. Each call is bounded by timeout_s.
+  static Result<Cib> connect(int timeout_s = 5);
+  Cib(Cib&& other) noexcept;
+  Cib& operator=(Cib&&) = delete;
+  ~Cib();
+
+  // The value of name in the primitive's set, nullopt if unset.
+  Result<std::optional<std::string>> get(const std::string& rsc, AttrSet set,
+                                         const std::string& name);
+  // Writes name=value unless it already holds; returns whether it wrote.
+  Result<bool> set(const std::string& rsc, AttrSet set, const std::string& name,
+                   const std::string& value);
+
+ private:
+  explicit Cib(void* cib) : cib_(cib) {}
+  void* cib_;  // cib_t*
+};
+
+}  // namespace vmha::cluster

@@ -1,0 +1,90 @@
+#include "libvmha/virt/domain_xml.h"
+
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+
+#include <memory>
+
+#include "libvmha/base/strings.h"
+
+namespace vmha::virt {
+namespace {
+
+using DocPtr = std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)>;
+using CtxPtr = std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)>;
+using ObjPtr = std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)>;
+
+std::string prop(xmlNode* n, const char* name) {
+  if (!n) return {};
+  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
+  if (!v) return {};
+  std::string s(reinterpret_cast<char*>(v));
+  xmlFree(v);
+  return s;
+}
+
+std::vector<xmlNode*> select(xmlXPathContext* ctx, const char* expr, xmlNode* from = nullptr) {
+  if (from) ctx->node = from;
+  ObjPtr obj(xmlXPathEvalExpression(reinterpret_cast<const xmlChar*>(expr), ctx),
+             xmlXPathFreeObject);
+  std::vector<xmlNode*> out;
+  if (obj && obj->nodesetval)
+    for (int i = 0; i < obj->nodesetval->nodeNr; ++i) out.push_back(obj->nodesetval->nodeTab[i]);
+  return out;
+}
+
+std::string text_of(xmlXPathContext* ctx, const char* expr) {
+  auto nodes = select(ctx, expr);
+  if (nodes.empty()) return {};
+  xmlChar* c = xmlNodeGetContent(nodes[0]);
+  std::string s = c ? reinterpret_cast<char*>(c) : "";
+  xmlFree(c);
+  return std::string(trim(s));
+}
+
+DiskSource parse_disk(xmlXPathContext* ctx, xmlNode* disk) {
+  DiskSource d;
+  d.type = prop(disk, "type");
+  auto targets = select(ctx, "target", disk);
+  if (!targets.empty()) d.target = prop(targets[0], "dev");
+  auto sources = select(ctx, "source", disk);
+  if (sources.empty()) return d;
+  xmlNode* src = sources[0];
+  if (d.type == "file") d.path = prop(src, "file");
+  else if (d.type == "block") d.path = prop(src, "dev");
+  else if (d.type == "network") {
+    d.protocol = prop(src, "protocol");
+    auto hosts = select(ctx, "host", src);
+    if (!hosts.empty()) {
+      d.host = prop(hosts[0], "name");
+      d.socket = prop(hosts[0], "socket");
+      d.port = static_cast<int>(parse_int(prop(hosts[0], "port")).value_or(0));
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+Result<DomainConfig> parse_domain_xml(std::string_view xml) {
+  DocPtr doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
+                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+             xmlFreeDoc);
+  if (!doc) return make_error(Errc::kInvalidArgument, "domain XML is not well-formed");
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (!root || xmlStrcmp(root->name, reinterpret_cast<const xmlChar*>("domain")) != 0)
+    return make_error(Errc::kInvalidArgument, "domain XML has no <domain> root element");
+  CtxPtr ctx(xmlXPathNewContext(doc.get()), xmlXPathFreeContext);
+  DomainConfig c;
+  c.type = prop(root, "type");
+  c.name = text_of(ctx.get(), "/domain/name");
+  c.uuid = text_of(ctx.get(), "/domain/uuid");
+  if (c.name.empty()) return make_error(Errc::kInvalidArgument, "domain XML has no <name>");
+  for (xmlNode* disk : select(ctx.get(), "/domain/devices/disk[@device='disk' or not(@device)]"))
+    c.disks.push_back(parse_disk(ctx.get(), disk));
+  c.has_guest_agent =
+      !select(ctx.get(), "/domain/devices/channel/target[@name='org.qemu.guest_agent.0']").empty();
+  return c;
+}
+
+}  // namespace vmha::virt

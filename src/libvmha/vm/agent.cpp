@@ -1,0 +1,104 @@
+#include "libvmha/vm/agent.h"
+
+#include <cstdio>
+#include <string_view>
+
+#include "libvmha/base/log.h"
+#include "libvmha/base/strings.h"
+#include "libvmha/ocf/exit_code.h"
+#include "libvmha/ocf/params.h"
+#include "libvmha/vm/actions.h"
+
+namespace vmha::embedded {
+std::string_view VirtualMachine_xml();
+}
+
+namespace vmha::vm {
+namespace {
+
+constexpr const char* kUsage =
+    "usage: VirtualMachine {start|stop|monitor|status|validate-all|meta-data|reload|"
+    "migrate_to|migrate_from}\n"
+    "Parameters come from OCF_RESKEY_* environment variables; see meta-data.\n";
+
+int finish(ocf::Rc rc, const std::string& reason) {
+  if (rc == ocf::Rc::kSuccess) {
+    log::info(reason);
+  } else {
+    // stderr gets exactly one line, the exit reason Pacemaker shows; the
+    // log gets the detail.
+    log::set_stderr(false);
+    log::write(rc == ocf::Rc::kNotRunning ? log::Level::kInfo : log::Level::kError,
+               reason + " (" + ocf::rc_name(rc) + ")");
+    std::fprintf(stderr, "ocf-exit-reason:%s\n", reason.c_str());
+  }
+  return static_cast<int>(rc);
+}
+
+Millis op_budget(const ocf::AgentSpec& spec, const ocf::CallInfo& call) {
+  if (call.timeout_ms > 0) return Millis(call.timeout_ms);
+  std::string action = call.action == "status" ? "monitor" : call.action;
+  for (const auto& a : spec.actions)
+    if (a.name == action)
+      if (auto ms = parse_duration_ms(a.timeout)) return Millis(*ms);
+  return Millis(20'000);
+}
+
+std::string run_dir(const ocf::EnvLookup& env) {
+  // Tests point this elsewhere; real nodes keep it on /run (tmpfs).
+  return env("VMHA_RUN_DIR").value_or("/run/vmha");
+}
+
+// A stop with parameters that no longer parse may only succeed if nothing
+// was started here: otherwise the cluster must escalate (fence), never
+// believe a guest is stopped while it might run.
+int bad_parameters(const ocf::CallInfo& call, const ocf::EnvLookup& env, const Error& e) {
+  if (call.action == "stop") {
+    std::FILE* f = std::fopen((run_dir(env) + "/VirtualMachine/" + call.resource + ".domain").c_str(), "r");
+    if (!f) return finish(ocf::Rc::kSuccess, e.message + "; nothing was started here, so stop succeeds");
+    std::fclose(f);
+  }
+  return finish(ocf::rc_for_error(e), e.message);
+}
+
+}  // namespace
+
+int run_agent(int argc, char** argv, const ocf::EnvLookup& env, Clock& clock) {
+  std::string action = argc > 1 ? argv[1] : env("__OCF_ACTION").value_or("");
+  ocf::CallInfo call = ocf::read_call_info(action, env);
+  log::init("VirtualMachine", "VirtualMachine(" + (call.resource.empty() ? "-" : call.resource) + ")");
+  if (action == "meta-data") {
+    std::string_view xml = embedded::VirtualMachine_xml();
+    std::fwrite(xml.data(), 1, xml.size(), stdout);
+    return 0;
+  }
+  if (action == "usage" || action == "help" || action == "--help") {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (action.empty()) {
+    std::fputs(kUsage, stderr);
+    return static_cast<int>(ocf::Rc::kErrArgs);
+  }
+  auto spec = ocf::parse_metadata(embedded::VirtualMachine_xml());
+  if (!spec) return finish(ocf::Rc::kErrGeneric, "internal: " + spec.error().message);
+  if (action != "status" && !spec->has_action(action))
+    return finish(ocf::Rc::kErrUnimplemented, "action " + action + " is not implemented");
+  auto params = ocf::Params::parse(*spec, env);
+  if (!params) return bad_parameters(call, env, params.error());
+  auto cfg = load_config(*params, call);
+  if (!cfg) return bad_parameters(call, env, cfg.error());
+
+  Context ctx(std::move(*cfg), call, clock, op_budget(*spec, call), run_dir(env));
+  ActionResult r{ocf::Rc::kErrUnimplemented, "action " + action + " is not implemented"};
+  if (action == "start") r = start(ctx);
+  else if (action == "stop") r = stop(ctx);
+  else if (action == "monitor" || action == "status") r = monitor(ctx);
+  else if (action == "validate-all") r = validate(ctx);
+  else if (action == "reload") r = reload(ctx);
+  else if (action == "migrate_to") r = migrate_to(ctx);
+  else if (action == "migrate_from") r = migrate_from(ctx);
+  return finish(r.rc, r.reason);
+}
+
+}  // namespace vmha::vm
