@@ -76,7 +76,7 @@ class Cluster:
             self._close_quietly()  # the test's own error matters more
 
     def _build(self, token_ms, overlay_agents, cib_xml):
-        _sweep_orphans()
+        sweep_orphans()
         for ns in [self.lab_netns] + [h.netns for h in self.hosts]:
             cluster_net.netns_add(ns)
             self._netns.append(ns)
@@ -274,7 +274,7 @@ class Cluster:
             print(f"vmha_harness: {e}", flush=True)
 
 
-def _sweep_orphans():
+def sweep_orphans():
     """Removes what a test process killed by SIGKILL left behind: its hosts
     died with it (PDEATHSIG), its namespaces and temporary directory did not."""
     cluster_net.sweep_orphans()
