@@ -1,0 +1,29 @@
+// The fence-agents semantics of each action over a PowerDevice: requests are
+// confirmed by polling status every status_sleep until power_timeout, after
+// waiting power_wait. Lines for the caller (e.g. "Status: ON") go to `out`.
+#pragma once
+
+#include <ostream>
+
+#include "libvmha/base/clock.h"
+#include "libvmha/base/result.h"
+#include "libvmha/fence/action.h"
+#include "libvmha/fence/power_device.h"
+
+namespace vmha::fence {
+
+enum class Method { kOnOff, kCycle };
+
+struct DriverTiming {
+  Millis power_wait{0};       // after each on/off/cycle request
+  Millis power_timeout{20'000};  // for the state to be confirmed
+  Millis status_sleep{1'000};    // between confirming status calls
+};
+
+// Returns the exit code for a completed action (0; 2 for `status` of an off
+// target); an Error when the action failed. kTimeout when the state change
+// was not confirmed within power_timeout.
+Result<int> run_action(Action action, Method method, const DriverTiming& timing,
+                       PowerDevice& device, Clock& clock, std::ostream& out);
+
+}  // namespace vmha::fence

@@ -1,0 +1,34 @@
+// A BMC as a fence::PowerDevice: logs in on first use and again after any
+// failed command, so a poll after a BMC hiccup starts from a fresh session.
+#pragma once
+
+#include <optional>
+
+#include "libvmha/fence/power_device.h"
+#include "libvmha/ipmi/params.h"
+#include "libvmha/ipmi/session.h"
+
+namespace vmha::ipmi {
+
+class IpmiPowerDevice : public fence::PowerDevice {
+ public:
+  explicit IpmiPowerDevice(SessionParams params) : params_(std::move(params)) {}
+  ~IpmiPowerDevice() override;
+
+  Result<fence::PowerState> status() override;
+  Status power_on() override { return control(ChassisControl::kPowerUp); }
+  Status power_off() override { return control(ChassisControl::kPowerDown); }
+  Status power_cycle() override { return control(ChassisControl::kPowerCycle); }
+  // A BMC serves one host: nothing to list once the log-in works.
+  Result<std::vector<fence::Outlet>> list() override;
+  Status monitor() override;
+
+ private:
+  Result<Session*> session();
+  Status control(ChassisControl c);
+
+  SessionParams params_;
+  std::optional<Session> session_;
+};
+
+}  // namespace vmha::ipmi
