@@ -40,15 +40,17 @@ def wait_until(predicate, timeout, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
-def run(argv, timeout=60, check=True, input=None, env=None):
-    """Runs argv (no shell) and returns the CompletedProcess with text output."""
+def run(argv, timeout=60, check=True, input=None, env=None, cwd=None, text=True):
+    """Runs argv (no shell) and returns the CompletedProcess, with text output
+    unless text=False (then input and output are bytes)."""
     try:
-        cp = subprocess.run(argv, input=input, capture_output=True, text=True,
-                            timeout=timeout, env=env)
+        cp = subprocess.run(argv, input=input, capture_output=True, text=text,
+                            timeout=timeout, env=env, cwd=cwd)
     except subprocess.TimeoutExpired as e:
         raise HarnessError(f"{argv[0]} did not finish within {timeout}s: {argv}") from e
     if check and cp.returncode != 0:
-        raise HarnessError(f"{argv} exited {cp.returncode}: {cp.stderr.strip()[-2000:]}")
+        stderr = cp.stderr if text else cp.stderr.decode(errors="replace")
+        raise HarnessError(f"{argv} exited {cp.returncode}: {stderr.strip()[-2000:]}")
     return cp
 
 
@@ -90,3 +92,20 @@ def read_pidfile(path):
             return int(f.read().strip())
     except (FileNotFoundError, ValueError):
         return None
+
+
+class Peer:
+    """Base of the harness's context managers: `with` calls start() and, if
+    that fails half-way, close(), so a half-started peer is removed too;
+    leaving the block calls close(). close() must cope with any state."""
+
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
