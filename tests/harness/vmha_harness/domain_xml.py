@@ -1,0 +1,77 @@
+"""libvirt domain XML for the test guest (guest_image.GuestImage)."""
+
+from xml.sax.saxutils import escape, quoteattr
+
+from . import proc
+
+KERNEL_CMDLINE = "console=ttyS0 quiet"
+
+
+def _disk(disk_path, nbd):
+    # error_policy stop: an I/O error pauses the guest (reason ioerror)
+    # instead of reaching the writer.
+    policy = "error_policy='stop' rerror_policy='stop'"
+    if nbd is not None:
+        # A named export: libvirt 9.0 drops I/O-error events for unnamed ones.
+        return f"""<disk type='network' device='disk'>
+      <driver name='qemu' type='raw' cache='none' {policy}/>
+      <source protocol='nbd' name={quoteattr(nbd.export_name)}>
+        <host transport='unix' socket={quoteattr(nbd.socket)}/>
+      </source>
+      <target dev='vda' bus='virtio'/>
+    </disk>"""
+    return f"""<disk type='file' device='disk'>
+      <driver name='qemu' type='raw' cache='none' io='native' {policy}/>
+      <source file={quoteattr(disk_path)}/>
+      <target dev='vda' bus='virtio'/>
+    </disk>"""
+
+
+def domain_xml(name, image, disk_path=None, nbd=None, memory_mib=96, vcpus=1,
+               virt_type="qemu", serial_log=None, guest_agent_channel=False, uuid=None,
+               panic_device=False):
+    """The XML of a guest booting `image` (kernel + initrd) directly, with one
+    virtio disk: the raw file disk_path, or `nbd` (anything with .socket and
+    .export_name, e.g. nbd.NbdExport). virt_type 'qemu' is TCG; use 'kvm'
+    only when kvm.kvm_works(). The console (ttyS0) goes to serial_log when
+    given. The guest agent channel exists on request, but no agent answers."""
+    if (disk_path is None) == (nbd is None):
+        raise proc.HarnessError("domain_xml needs exactly one of disk_path and nbd")
+    features = "<acpi/><apic/>"  # ACPI: virsh shutdown presses the power button
+    if virt_type == "qemu":
+        # A small translation cache: QEMU's default (1 GiB) wastes RAM per guest.
+        features += "<tcg><tb-cache unit='MiB'>16</tb-cache></tcg>"
+    serial = (f"<serial type='file'><source path={quoteattr(serial_log)} append='on'/>"
+              "<target port='0'/></serial>" if serial_log else "<serial type='null'/>")
+    extra = []
+    if guest_agent_channel:
+        extra.append("<channel type='unix'><source mode='bind'/>"
+                     "<target type='virtio' name='org.qemu.guest_agent.0'/></channel>")
+    if panic_device:
+        extra.append("<panic model='isa'/>")
+    uuid_line = f"<uuid>{uuid}</uuid>" if uuid else ""
+    return f"""<domain type={quoteattr(virt_type)}>
+  <name>{escape(name)}</name>
+  {uuid_line}
+  <memory unit='MiB'>{memory_mib}</memory>
+  <vcpu>{vcpus}</vcpu>
+  <os>
+    <type arch='x86_64'>hvm</type>
+    <kernel>{escape(image.kernel)}</kernel>
+    <initrd>{escape(image.initrd)}</initrd>
+    <cmdline>{KERNEL_CMDLINE}</cmdline>
+  </os>
+  <features>{features}</features>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>restart</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    {_disk(disk_path, nbd)}
+    {serial}
+    {''.join(extra)}
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+"""
