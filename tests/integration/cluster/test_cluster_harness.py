@@ -127,6 +127,19 @@ class SingleHost(unittest.TestCase, CleanupAssertions):
         self.assert_gone(fp, links)
         c.close()  # idempotent: a second close finds nothing to do
 
+    def test_two_clusters_coexist(self):
+        links = root_links()
+        with Cluster(n_hosts=1, name="ch6", subnet_index=16) as a, \
+                Cluster(n_hosts=1, name="ch7", subnet_index=17) as b:
+            a.wait_online(timeout=60)
+            b.wait_online(timeout=60)
+            self.assertEqual(set(a.nodes()), {"ch6-h1"})
+            self.assertEqual(set(b.nodes()), {"ch7-h1"})
+            self.assertNotEqual(a.hosts[0].addr, b.hosts[0].addr)
+            fps = [footprint(a), footprint(b)]
+        for fp in fps:
+            self.assert_gone(fp, links)
+
     def test_failure_inside_with_block_still_cleans_up(self):
         links = root_links()
         with self.assertRaises(RuntimeError):
@@ -187,6 +200,17 @@ class ThreeHosts(unittest.TestCase, CleanupAssertions):
             log(f"power cut of one host seen by the others in {time.monotonic() - t0:.1f} s")
             self.assertTrue(h1.quorate())
             self.assertIsNotNone(c.dc(h1))
+
+            # Power back on: a new PID 1 with the host's state kept (as a
+            # disk would), joining the others again.
+            h2.power_on()
+            self.assertNotIn(h2.init_pid, fp["init_pids"])
+            t0 = time.monotonic()
+            c.wait_online(timeout=60)
+            log(f"powered-on host back online in {time.monotonic() - t0:.1f} s")
+            self.assertTrue(h2.quorate())
+            fp["init_pids"].append(h2.init_pid)
+            fp["pidns"].append(pidns_inode(h2.init_pid))
         self.assert_gone(fp, links)
 
 
