@@ -57,6 +57,9 @@ Error cib_error(const std::string& what, int rc) {
 }  // namespace
 
 Result<Cib> Cib::connect(int timeout_s) {
+  // Loads the schemas; the file backend validates against them at sign-on.
+  static const bool xml_ready = (crm_xml_init(), true);
+  (void)xml_ready;
   cib_t* cib = cib_new();
   if (!cib) return make_error(Errc::kInternal, "cannot allocate a CIB connection");
   cib->call_timeout = timeout_s;
