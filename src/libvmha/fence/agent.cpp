@@ -98,7 +98,7 @@ Result<int> run_agent(const AgentDef& def, const std::vector<std::string>& argv,
       clock.sleep_for(*delay);
     }
   }
-  auto device = def.make_device(options, *target);
+  auto device = def.make_device(options, *target, clock);
   if (!device) return device.error();
   Method method = to_lower(options.get_or("method", "onoff")) == "cycle" ? Method::kCycle
                                                                           : Method::kOnOff;

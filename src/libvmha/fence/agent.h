@@ -25,9 +25,10 @@ struct AgentDef {
   std::string_view metadata_xml;
   // Checks beyond the metadata's types and required flags; one line each.
   std::function<std::vector<std::string>(const Options&, Action)> extra_problems;
-  // Builds the device for one run; `target` is the resolved plug, if any.
-  std::function<Result<std::unique_ptr<PowerDevice>>(const Options&,
-                                                     const std::optional<std::string>& target)>
+  // Builds the device for one run; `target` is the resolved plug, if any;
+  // waits the device needs (sbd's msgwait) go through `clock`.
+  std::function<Result<std::unique_ptr<PowerDevice>>(
+      const Options&, const std::optional<std::string>& target, Clock& clock)>
       make_device;
   // Whether on/off/reboot/status need a target (plug/port/nodename).
   bool needs_target = false;

@@ -29,7 +29,8 @@ std::vector<std::string> problems(const fence::Options& o, fence::Action action)
 }
 
 Result<std::unique_ptr<fence::PowerDevice>> make_device(const fence::Options& o,
-                                                        const std::optional<std::string>& target) {
+                                                        const std::optional<std::string>& target,
+                                                        Clock&) {
   auto params = session_params(o, target);
   if (!params) return params.error();
   auto password = fence::resolve_password(o, params->timeout);
