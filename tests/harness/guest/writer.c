@@ -1,11 +1,12 @@
 /* The test guest's only program: writes a numbered record to its disk every
  * 100 ms so that tests can see, from outside, whether and since when the guest
  * runs; obeys commands a test leaves in the disk's control sector; powers the
- * guest off on the ACPI power button.
+ * guest off on the ACPI power button; runs the guest agent (agent.c).
  *
  * Disk layout (512-byte sectors; tests/harness/vmha_harness/disk.py reads it):
  *   sector 0        control: "VMHACTL1" then a NUL-padded command word
- *                   ("poweroff" or "panic"); cleared before it is obeyed.
+ *                   ("poweroff", "panic", "agent-stop", "agent-start");
+ *                   cleared before it is obeyed.
  *   sectors 8..2055 ring of records, record n in sector 8 + n % 2048:
  *                   "VMHAREC1", boot id (36 chars), counter (u64 LE),
  *                   guest CLOCK_MONOTONIC in ns (u64 LE), zero padding.
@@ -21,7 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/reboot.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +43,7 @@ static int disk = -1;
 static unsigned char *sector; /* SECTOR bytes, aligned for O_DIRECT */
 static int inputs[MAX_INPUTS];
 static int n_inputs;
+static pid_t agent;
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -145,6 +149,29 @@ static void panic_now(void) {
     exit(1);
 }
 
+static void start_agent(void) {
+    if (agent > 0) return;
+    agent = fork();
+    if (agent == 0) {
+        execl("/bin/agent", "agent", (char *)NULL);
+        _exit(127);
+    }
+}
+
+static void stop_agent(void) {
+    if (agent <= 0) return;
+    kill(agent, SIGKILL);
+    waitpid(agent, NULL, 0);
+    agent = 0;
+}
+
+/* As PID 1 the writer inherits every orphan; only the agent is expected. */
+static void reap(void) {
+    pid_t pid;
+    while ((pid = waitpid(-1, NULL, WNOHANG)) > 0)
+        if (pid == agent) agent = 0;
+}
+
 /* A command is cleared before it is obeyed, so that the next boot of the
  * same disk does not obey it again. */
 static void poll_control(void) {
@@ -159,7 +186,12 @@ static void poll_control(void) {
     }
     if (strcmp(cmd, "poweroff") == 0) power_off("control sector");
     if (strcmp(cmd, "panic") == 0) panic_now();
-    printf("writer: ignoring unknown command '%s'\n", cmd);
+    if (strcmp(cmd, "agent-stop") == 0)
+        stop_agent();
+    else if (strcmp(cmd, "agent-start") == 0)
+        start_agent();
+    else
+        printf("writer: ignoring unknown command '%s'\n", cmd);
 }
 
 int main(int argc, char **argv) {
@@ -178,8 +210,11 @@ int main(int argc, char **argv) {
     uint64_t counter = first_counter();
     printf("writer: boot %.36s, first counter %llu\n", boot_id, (unsigned long long)counter);
 
+    start_agent();
+
     uint64_t next = now_ns();
     for (;;) {
+        reap();
         poll_control();
         if (power_button_pressed()) power_off("ACPI power button");
 

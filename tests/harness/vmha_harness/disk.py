@@ -1,6 +1,10 @@
 """The test guest's disk, read and commanded from the host through its image
 file. Layout (written by tests/harness/guest/writer.c): sector 0 is the
-control sector, sectors 8..2055 a ring of one record per 100 ms."""
+control sector, sectors 8..2055 a ring of one record per 100 ms.
+
+A command is a request: the guest obeys it at its next 100 ms tick, once it
+runs and has written its first record (before that, or while it is paused,
+the command waits on the disk). It clears the command before obeying it."""
 
 import collections
 import errno
@@ -67,6 +71,16 @@ def request_panic(path):
     """Asks the guest to panic its kernel (with <panic model='isa'/> libvirt
     reports crashed/panicked)."""
     _write_control(path, b"panic")
+
+
+def request_agent_stop(path):
+    """Kills the guest's agent: libvirt then reports it not connected."""
+    _write_control(path, b"agent-stop")
+
+
+def request_agent_start(path):
+    """Starts the guest's agent again after request_agent_stop()."""
+    _write_control(path, b"agent-start")
 
 
 def read_records(path):

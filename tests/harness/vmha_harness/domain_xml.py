@@ -34,7 +34,8 @@ def domain_xml(name, image, disk_path=None, nbd=None, memory_mib=96, vcpus=1,
     virtio disk: the raw file disk_path, or `nbd` (anything with .socket and
     .export_name, e.g. nbd.NbdExport). virt_type 'qemu' is TCG; use 'kvm'
     only when kvm.kvm_works(). The console (ttyS0) goes to serial_log when
-    given. The guest agent channel exists on request, but no agent answers."""
+    given. With guest_agent_channel the guest's minimal agent answers
+    guest-ping and guest-shutdown (see tests/harness/guest/agent.c)."""
     if (disk_path is None) == (nbd is None):
         raise proc.HarnessError("domain_xml needs exactly one of disk_path and nbd")
     features = "<acpi/><apic/>"  # ACPI: virsh shutdown presses the power button

@@ -1,5 +1,6 @@
 """The test guest: a Debian cloud kernel and a tiny initramfs whose PID 1 is
-tests/harness/guest/writer.c (see that file for what the guest does).
+tests/harness/guest/writer.c (see that file for what the guest does), with
+a minimal guest agent (agent.c) beside it.
 
 Built once per set of inputs under $VMHA_BUILD_DIR/guest-image/<hash>/, where
 the hash covers the kernel package and the guest sources: editing the writer
@@ -19,7 +20,9 @@ from . import proc
 KERNEL_META_PACKAGE = "linux-image-cloud-amd64"
 # Load order: every module after those it depends on (modinfo's depends=).
 MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_dev",
-           "virtio_pci", "virtio_blk", "evdev", "button", "pvpanic", "pvpanic-mmio")
+           "virtio_pci", "virtio_blk", "virtio_console", "evdev", "button", "pvpanic",
+           "pvpanic-mmio")
+GUEST_SOURCES = ("writer.c", "agent.c", "init")
 BUSYBOX = "/bin/busybox"  # from busybox-static: the initramfs has no libc
 
 
@@ -38,7 +41,7 @@ def _kernel_package():
 
 def _inputs_hash(package):
     h = hashlib.sha256(package.encode())
-    for name in ("writer.c", "init"):
+    for name in GUEST_SOURCES:
         with open(_guest_source(name), "rb") as f:
             h.update(f.read())
     h.update(" ".join(MODULES).encode())
@@ -68,8 +71,9 @@ def _fill_initramfs(tree, kernel_root):
     os.chmod(os.path.join(tree, "init"), 0o755)
     # The kernel opens /dev/console for init's stdio before /init mounts devtmpfs.
     os.mknod(os.path.join(tree, "dev", "console"), 0o600 | 0o020000, os.makedev(5, 1))
-    proc.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror",
-              "-o", os.path.join(tree, "bin", "writer"), _guest_source("writer.c")])
+    for program in ("writer", "agent"):
+        proc.run(["gcc", "-static", "-O2", "-Wall", "-Wextra", "-Werror", "-o",
+                  os.path.join(tree, "bin", program), _guest_source(program + ".c")])
     for name, path in _find_modules(kernel_root).items():
         # busybox insmod cannot read compressed modules.
         opener = lzma.open if path.endswith(".xz") else open

@@ -138,6 +138,27 @@ class GuestHarnessTest(unittest.TestCase):
         self.wait_state("panicky", "shut off (crashed)")
         self.assertIn("Kernel panic", self.console("panicky"))
 
+    def agent_ping(self, name):
+        return self.lv.run(["virsh", "qemu-agent-command", name, '{"execute":"guest-ping"}',
+                            "--timeout", "5"], check=False)
+
+    def test_guest_agent_answers_stops_and_shuts_down(self):
+        image = self.start_guest("agentguest", guest_agent_channel=True)
+        wait_writing(image)
+        wait("the agent to answer guest-ping",
+             lambda: self.agent_ping("agentguest").stdout.strip() == '{"return":{}}')
+
+        disk.request_agent_stop(image)
+        wait("the agent to be gone",
+             lambda: "not connected" in self.agent_ping("agentguest").stderr)
+        disk.request_agent_start(image)
+        wait("the agent to answer again",
+             lambda: self.agent_ping("agentguest").returncode == 0)
+
+        self.lv.virsh("shutdown", "--mode", "agent", "agentguest")
+        self.wait_state("agentguest", "shut off (shutdown)")
+        self.assertNotIn("ACPI power button", self.console("agentguest"))
+
     def test_nbd_guest_pauses_on_io_error_and_resumes(self):
         image = os.path.join(self.lv.workdir, "nbd.img")
         disk.make_disk(image)
