@@ -8,7 +8,9 @@ daemonizes, so it becomes our child): as a child subreaper it reaps a killed
 QEMU at once, so libvirt reports the crash at once (~10 ms instead of ~2 s).
 SIGUSR1 starts the daemon again if it is not running (the harness's
 restart); SIGTERM, or the death of PARENT_PID (the test), kills whatever
-children remain and exits, which ends the mount namespace."""
+children remain and exits, which ends the mount namespace. STATE_FILE
+always says "running PID" or "exited PID WAIT_STATUS" for the daemon, so
+the harness sees at once a daemon that could not start."""
 
 import ctypes
 import os
@@ -18,16 +20,24 @@ import sys
 PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 HANDLED = {signal.SIGCHLD, signal.SIGUSR1, signal.SIGTERM}
+STATE_FILE = "/run/vmha-subreaper.state"
 
 
 def log(msg):
     print(f"subreaper: {msg}", file=sys.stderr, flush=True)
 
 
+def set_state(text):
+    with open(STATE_FILE + ".tmp", "w") as f:
+        f.write(text + "\n")
+    os.rename(STATE_FILE + ".tmp", STATE_FILE)
+
+
 def start(argv):
     # The child must not inherit our blocked signal mask.
     pid = os.posix_spawn(argv[0], argv, os.environ, setsigmask=())
     log(f"started {argv[0]} as pid {pid}")
+    set_state(f"running {pid}")
     return pid
 
 
@@ -42,6 +52,7 @@ def reap(daemon):
             return daemon
         if pid == daemon:
             log(f"daemon pid {pid} ended, wait status {status}")
+            set_state(f"exited {pid} {status}")
             daemon = None
 
 

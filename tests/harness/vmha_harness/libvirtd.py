@@ -122,24 +122,33 @@ migration_port_max = {self.migration_ports[1]}
         except OSError:
             return ""
 
-    def _wait_ready(self, previous):
-        pidfile = self._host_path("run", "libvirt", "libvirtd.pid")
+    def _daemon_state(self):
+        """("running"|"exited", pid) as the subreaper last wrote it, or None."""
+        try:
+            with open(self._host_path("run", "vmha-subreaper.state")) as f:
+                words = f.read().split()
+            return words[0], int(words[1])
+        except (OSError, IndexError, ValueError):
+            return None
 
+    def _wait_ready(self, previous):
         def ready():
             if self._launcher.poll() is not None:
-                raise proc.HarnessError(f"libvirtd {self.name} namespace ended:\n"
-                                        f"{self._log_tail()}")
-            pid = proc.read_pidfile(pidfile)
-            if pid is None or pid == previous or not proc.pid_alive(pid):
+                raise proc.HarnessError(f"libvirtd {self.name}: its namespace ended")
+            state = self._daemon_state()
+            if state is None or state[1] == previous:
                 return None
+            if state[0] == "exited":
+                raise proc.HarnessError(f"libvirtd {self.name} exited at start (another "
+                                        f"daemon on {self.listen_addr}?)")
             answered = self.run(["virsh", "-c", self.uri, "version"], check=False, timeout=20)
-            return pid if answered.returncode == 0 else None
+            return state[1] if answered.returncode == 0 else None
 
         try:
             self._pid = proc.wait_until(ready, START_TIMEOUT, interval=0.1,
                                         what=f"libvirtd {self.name} to answer")
         except proc.HarnessError as e:
-            raise proc.HarnessError(f"{e}\n{self._log_tail()}") from None
+            raise proc.HarnessError(f"{e}; its log:\n{self._log_tail()}") from None
 
     def ns_cmd(self, argv):
         """argv wrapped to run inside the daemon's mount namespace."""
