@@ -64,7 +64,7 @@ Args parse_stdin_text(std::string_view text, const AgentSpec& spec) {
     if (line.empty() || line.front() == '#') continue;
     size_t eq = line.find('=');
     std::string key(trim(line.substr(0, eq)));
-    std::string value = eq == std::string_view::npos ? "" : unquote(line.substr(eq + 1));
+    std::string value = eq == std::string_view::npos ? "" : unquote(trim(line.substr(eq + 1)));
     if (key == "nodename") {
       args.nodename = value;
       continue;

@@ -1,0 +1,89 @@
+#include "libvmha/fence/options.h"
+
+#include <gtest/gtest.h>
+
+#include "libvmha/fence/action.h"
+#include "libvmha/fence/exit_code.h"
+#include "libvmha/fence/target.h"
+
+namespace vmha::embedded {
+std::string_view fence_vmha_ipmi_xml();
+}
+
+namespace vmha::fence {
+namespace {
+
+const AgentSpec& spec() {
+  static AgentSpec s = parse_agent_spec(embedded::fence_vmha_ipmi_xml()).value();
+  return s;
+}
+
+Options from(std::string_view stdin_text) { return Options(spec(), parse_stdin_text(stdin_text, spec())); }
+
+TEST(FenceOptions, SecondsAcceptFractionsAndUnits) {
+  EXPECT_EQ(parse_seconds_ms("2"), 2000);
+  EXPECT_EQ(parse_seconds_ms("0.5"), 500);
+  EXPECT_EQ(parse_seconds_ms("1500ms"), 1500);
+  EXPECT_FALSE(parse_seconds_ms("soon"));
+  EXPECT_FALSE(parse_seconds_ms("-1.5"));
+}
+
+TEST(FenceOptions, DefaultsComeFromTheMetadata) {
+  Options o = from("ip=x\n");
+  EXPECT_EQ(o.get("ipport"), "623");
+  EXPECT_TRUE(o.flag("lanplus"));
+  EXPECT_EQ(o.seconds("power_timeout").value(), Millis(20'000));
+  EXPECT_FALSE(o.given("ipport"));
+  EXPECT_FALSE(o.get("username"));
+}
+
+TEST(FenceOptions, ProblemsNameTheParameterButNeverASecret) {
+  Options o = from("ipport=abc\nprivlvl=god\npower_wait=later\nhexadecimal_kg=s3cr3t\n");
+  std::vector<std::string> p = o.problems();
+  ASSERT_EQ(p.size(), 3u);
+  EXPECT_NE(p[0].find("ipport 'abc' is not an integer"), std::string::npos);
+  for (const std::string& line : p) EXPECT_EQ(line.find("s3cr3t"), std::string::npos);
+  Options quiet = from("privlvl=OPERATOR\n");
+  EXPECT_TRUE(quiet.problems().empty());
+}
+
+TEST(FenceTarget, PlugWinsThenHostMapThenNodename) {
+  EXPECT_EQ(resolve_target(from("plug=p1\nnodename=n1\n")).value(), "p1");
+  EXPECT_EQ(resolve_target(from("port=p2\n")).value(), "p2");
+  EXPECT_EQ(resolve_target(from("nodename=n1\npcmk_host_map=n0:a;n1:b\n")).value(), "b");
+  EXPECT_EQ(resolve_target(from("nodename=n9\npcmk_host_map=n0:a\n")).value(), "n9");
+  EXPECT_FALSE(resolve_target(from("ip=x\n")).value().has_value());
+  EXPECT_FALSE(resolve_target(from("nodename=n1\npcmk_host_map=broken\n")).ok());
+}
+
+TEST(FenceTarget, HostMapSeparators) {
+  auto m = parse_host_map("a:1; b=2,c:3  d:4");
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->size(), 4u);
+  EXPECT_EQ(m->at("b"), "2");
+  EXPECT_EQ(m->at("d"), "4");
+  EXPECT_FALSE(parse_host_map("a:").ok());
+}
+
+TEST(FenceAction, NamesAndAliases) {
+  EXPECT_EQ(parse_action("meta-data"), Action::kMetadata);
+  EXPECT_EQ(parse_action("List-Status"), Action::kListStatus);
+  EXPECT_EQ(parse_action("enable"), Action::kOn);
+  EXPECT_EQ(parse_action("disable"), Action::kOff);
+  EXPECT_FALSE(parse_action("destroy"));
+  EXPECT_EQ(action_name(Action::kValidateAll), "validate-all");
+  EXPECT_TRUE(targets_one_host(Action::kReboot));
+  EXPECT_FALSE(targets_one_host(Action::kList));
+}
+
+TEST(FenceExitCode, FenceAgentsNumbers) {
+  EXPECT_EQ(to_int(exit_code_for({Errc::kInvalidArgument, ""})), 2);
+  EXPECT_EQ(to_int(exit_code_for({Errc::kLoginDenied, ""})), 3);
+  EXPECT_EQ(to_int(exit_code_for({Errc::kUnreachable, ""})), 4);
+  EXPECT_EQ(to_int(exit_code_for({Errc::kTimeout, ""})), 5);
+  EXPECT_EQ(to_int(exit_code_for({Errc::kNotFound, ""})), 8);
+  EXPECT_EQ(to_int(exit_code_for({Errc::kInternal, ""})), 1);
+}
+
+}  // namespace
+}  // namespace vmha::fence
