@@ -216,9 +216,14 @@ migration_port_max = {self.migration_ports[1]}
     def close(self):
         try:
             if self._launcher is not None and self._launcher.poll() is None:
-                if self._pid and proc.pid_alive(self._pid):
-                    os.kill(self._pid, signal.SIGCONT)
                 if self.mnt_ns:
+                    # A SIGSTOPped libvirtd would not answer, a SIGSTOPped QEMU
+                    # would hold up `virsh destroy` for its whole SIGTERM grace.
+                    for pid in self._namespace_pids():
+                        try:
+                            os.kill(pid, signal.SIGCONT)
+                        except ProcessLookupError:
+                            pass
                     self._destroy_domains()
                     self.stop_libvirtd()
                     # QEMU of a domain libvirt could not destroy, and anything
