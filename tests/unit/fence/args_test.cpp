@@ -2,22 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include "libvmha/fence/spec.h"
+#include "ipmi_spec.h"
 
-namespace vmha::embedded {
-std::string_view fence_vmha_ipmi_xml();
-}
+#include "libvmha/fence/spec.h"
 
 namespace vmha::fence {
 namespace {
 
-const AgentSpec& spec() {
-  static AgentSpec s = parse_agent_spec(embedded::fence_vmha_ipmi_xml()).value();
-  return s;
-}
-
 TEST(FenceArgs, StdinSkipsCommentsAndBlankLinesAndStripsQuotes) {
-  Args a = parse_stdin_text("# a comment\n\n  ip = \"10.0.0.5\"\naction=off\n", spec());
+  Args a = parse_stdin_text("# a comment\n\n  ip = \"10.0.0.5\"\naction=off\n", ipmi_spec());
   EXPECT_EQ(a.values.at("ip"), "10.0.0.5");
   EXPECT_EQ(a.values.at("action"), "off");
   EXPECT_TRUE(a.warnings.empty());
@@ -26,7 +19,7 @@ TEST(FenceArgs, StdinSkipsCommentsAndBlankLinesAndStripsQuotes) {
 TEST(FenceArgs, StdinMapsDeprecatedNamesAndDashes) {
   Args a = parse_stdin_text(
       "ipaddr=1.2.3.4\nlogin=admin\npasswd=pw\npasswd-script=/bin/x\nport=n1\npower-wait=3\n",
-      spec());
+      ipmi_spec());
   EXPECT_EQ(a.values.at("ip"), "1.2.3.4");
   EXPECT_EQ(a.values.at("username"), "admin");
   EXPECT_EQ(a.values.at("password"), "pw");
@@ -38,18 +31,18 @@ TEST(FenceArgs, StdinMapsDeprecatedNamesAndDashes) {
 
 TEST(FenceArgs, StdinBooleanSpellings) {
   for (const char* t : {"1", "yes", "on", "true", "TRUE"}) {
-    EXPECT_EQ(parse_stdin_text(std::string("lanplus=") + t, spec()).values.at("lanplus"), "1") << t;
+    EXPECT_EQ(parse_stdin_text(std::string("lanplus=") + t, ipmi_spec()).values.at("lanplus"), "1") << t;
   }
   for (const char* f : {"0", "no", "off", "false"}) {
-    EXPECT_EQ(parse_stdin_text(std::string("lanplus=") + f, spec()).values.at("lanplus"), "0") << f;
+    EXPECT_EQ(parse_stdin_text(std::string("lanplus=") + f, ipmi_spec()).values.at("lanplus"), "0") << f;
   }
-  Args bad = parse_stdin_text("lanplus=perhaps", spec());
+  Args bad = parse_stdin_text("lanplus=perhaps", ipmi_spec());
   EXPECT_FALSE(bad.values.contains("lanplus"));
   ASSERT_EQ(bad.warnings.size(), 1u);
 }
 
 TEST(FenceArgs, StdinNodenameAndPacemakerKeysAreNotWarned) {
-  Args a = parse_stdin_text("nodename=node1\npcmk_host_map=node1:a\nbogus=1\n", spec());
+  Args a = parse_stdin_text("nodename=node1\npcmk_host_map=node1:a\nbogus=1\n", ipmi_spec());
   EXPECT_EQ(a.nodename, "node1");
   EXPECT_EQ(a.pacemaker.at("pcmk_host_map"), "node1:a");
   ASSERT_EQ(a.warnings.size(), 1u);
@@ -57,7 +50,7 @@ TEST(FenceArgs, StdinNodenameAndPacemakerKeysAreNotWarned) {
 }
 
 TEST(FenceArgs, UnknownKeyWarningNeverQuotesTheValue) {
-  Args a = parse_stdin_text("pasword=hunter2\n", spec());
+  Args a = parse_stdin_text("pasword=hunter2\n", ipmi_spec());
   ASSERT_EQ(a.warnings.size(), 1u);
   EXPECT_EQ(a.warnings[0].find("hunter2"), std::string::npos);
 }
@@ -65,7 +58,7 @@ TEST(FenceArgs, UnknownKeyWarningNeverQuotesTheValue) {
 TEST(FenceArgs, CommandLineLongShortAndClusters) {
   auto a = parse_command_line({"--ip=1.2.3.4", "--username", "admin", "-p", "pw", "-Po",
                                "status", "--power-wait=2", "-C3"},
-                              spec());
+                              ipmi_spec());
   ASSERT_TRUE(a.ok()) << a.error().message;
   EXPECT_EQ(a->values.at("ip"), "1.2.3.4");
   EXPECT_EQ(a->values.at("username"), "admin");
@@ -77,14 +70,14 @@ TEST(FenceArgs, CommandLineLongShortAndClusters) {
 }
 
 TEST(FenceArgs, CommandLineErrorsNameTheOption) {
-  auto unknown = parse_command_line({"--colour=red"}, spec());
+  auto unknown = parse_command_line({"--colour=red"}, ipmi_spec());
   ASSERT_FALSE(unknown.ok());
   EXPECT_EQ(unknown.error().code, Errc::kInvalidArgument);
   EXPECT_NE(unknown.error().message.find("--colour"), std::string::npos);
-  auto missing = parse_command_line({"--ip"}, spec());
+  auto missing = parse_command_line({"--ip"}, ipmi_spec());
   ASSERT_FALSE(missing.ok());
   EXPECT_NE(missing.error().message.find("--ip"), std::string::npos);
-  auto leftover = parse_command_line({"-o", "status", "stray"}, spec());
+  auto leftover = parse_command_line({"-o", "status", "stray"}, ipmi_spec());
   ASSERT_TRUE(leftover.ok());
   EXPECT_EQ(leftover->warnings.size(), 1u);
 }

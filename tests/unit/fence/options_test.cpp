@@ -2,23 +2,16 @@
 
 #include <gtest/gtest.h>
 
+#include "ipmi_spec.h"
+
 #include "libvmha/fence/action.h"
 #include "libvmha/fence/exit_code.h"
 #include "libvmha/fence/target.h"
 
-namespace vmha::embedded {
-std::string_view fence_vmha_ipmi_xml();
-}
-
 namespace vmha::fence {
 namespace {
 
-const AgentSpec& spec() {
-  static AgentSpec s = parse_agent_spec(embedded::fence_vmha_ipmi_xml()).value();
-  return s;
-}
-
-Options from(std::string_view stdin_text) { return Options(spec(), parse_stdin_text(stdin_text, spec())); }
+Options from(std::string_view stdin_text) { return Options(ipmi_spec(), parse_stdin_text(stdin_text, ipmi_spec())); }
 
 TEST(FenceOptions, SecondsAcceptFractionsAndUnits) {
   EXPECT_EQ(parse_seconds_ms("2"), 2000);

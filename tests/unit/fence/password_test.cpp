@@ -2,9 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace vmha::embedded {
-std::string_view fence_vmha_ipmi_xml();
-}
+#include "ipmi_spec.h"
 
 namespace vmha::fence {
 namespace {
@@ -44,7 +42,7 @@ TEST(FencePassword, HungScriptIsKilledWithinTheTimeout) {
 }
 
 TEST(FencePassword, PasswordBeatsScriptAndOneIsNeeded) {
-  auto spec = parse_agent_spec(embedded::fence_vmha_ipmi_xml()).value();
+  const AgentSpec& spec = ipmi_spec();
   Options both(spec, parse_stdin_text("password=a\npassword_script=false\n", spec));
   EXPECT_EQ(resolve_password(both, Millis(1000)).value(), "a");
   Options script(spec, parse_stdin_text("password_script=echo 'from script'\n", spec));
