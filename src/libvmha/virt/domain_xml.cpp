@@ -87,4 +87,29 @@ Result<DomainConfig> parse_domain_xml(std::string_view xml) {
   return c;
 }
 
+Result<std::string> with_uuid(std::string_view xml, const std::string& uuid) {
+  DocPtr doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
+                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+             xmlFreeDoc);
+  xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
+  if (!root) return make_error(Errc::kInvalidArgument, "domain XML is not well-formed");
+  CtxPtr ctx(xmlXPathNewContext(doc.get()), xmlXPathFreeContext);
+  auto existing = select(ctx.get(), "/domain/uuid");
+  const auto* text = reinterpret_cast<const xmlChar*>(uuid.c_str());
+  if (!existing.empty()) {
+    xmlNodeSetContent(existing[0], text);
+  } else {
+    xmlNode* node = xmlNewDocNode(doc.get(), nullptr, reinterpret_cast<const xmlChar*>("uuid"), text);
+    auto names = select(ctx.get(), "/domain/name");
+    if (names.empty()) xmlAddChild(root, node);
+    else xmlAddNextSibling(names[0], node);
+  }
+  xmlChar* out = nullptr;
+  int len = 0;
+  xmlDocDumpMemory(doc.get(), &out, &len);
+  std::string s(reinterpret_cast<char*>(out), static_cast<size_t>(len));
+  xmlFree(out);
+  return s;
+}
+
 }  // namespace vmha::virt

@@ -29,4 +29,8 @@ struct DomainConfig {
 
 Result<DomainConfig> parse_domain_xml(std::string_view xml);
 
+// xml with <uuid> set to uuid (added after <name> when absent), so that a
+// config without one can redefine or start beside an existing definition.
+Result<std::string> with_uuid(std::string_view xml, const std::string& uuid);
+
 }  // namespace vmha::virt

@@ -118,8 +118,18 @@ Result<DomainState> Hypervisor::state(const std::string& name) {
       }
       return last_error("look up " + name);
     }
+    if (virDomainGetState(h.d, &s.state, &s.reason, 0) < 0) {
+      // A transient domain that shut down between lookup and query is gone.
+      virErrorPtr e = virGetLastError();
+      if (e && e->code == VIR_ERR_NO_DOMAIN) {
+        virResetLastError();
+        return s;
+      }
+      return last_error("state of " + name);
+    }
     s.exists = true;
-    if (virDomainGetState(h.d, &s.state, &s.reason, 0) < 0) return last_error("state of " + name);
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (virDomainGetUUIDString(h.d, uuid) == 0) s.uuid = uuid;
     s.active = virDomainIsActive(h.d) == 1;
     s.persistent = virDomainIsPersistent(h.d) == 1;
     virDomainInfo info;

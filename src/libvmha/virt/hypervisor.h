@@ -25,6 +25,7 @@ struct DomainState {
   int reason = 0;
   unsigned vcpus = 0;
   uint64_t max_memory_kib = 0;
+  std::string uuid;
 };
 
 struct MigrateOptions {

@@ -3,6 +3,7 @@
 
 #include "libvmha/base/log.h"
 #include "libvmha/ocf/exit_code.h"
+#include "libvmha/virt/domain_xml.h"
 #include "libvmha/vm/actions.h"
 #include "libvmha/vm/ha_record.h"
 #include "libvmha/vm/utilization.h"
@@ -33,8 +34,16 @@ Status launch(Context& ctx, virt::Hypervisor& hv, const virt::DomainState& st) {
       return Unit{};
     }
   }
+  // A config without a UUID gets the existing domain's, or libvirt refuses
+  // it as a different domain of the same name.
+  std::string xml = *c.domain_xml;
+  if (st.exists && c.domain->uuid.empty() && !st.uuid.empty()) {
+    auto x = virt::with_uuid(xml, st.uuid);
+    if (!x) return x.error();
+    xml = std::move(*x);
+  }
   if (c.persistent) {
-    VMHA_TRY(hv.define(*c.domain_xml));
+    VMHA_TRY(hv.define(xml));
     return hv.start_defined(name);
   }
   // A persistent definition on this node is the administrator's: it is kept
@@ -43,7 +52,7 @@ Status launch(Context& ctx, virt::Hypervisor& hv, const virt::DomainState& st) {
   if (st.exists && st.persistent)
     log::warning("domain " + name + " is defined persistently on this node; starting it from " +
                  c.config_path + " without undefining it (set persistent=true to manage the definition)");
-  return hv.create_transient(*c.domain_xml);
+  return hv.create_transient(xml);
 }
 
 }  // namespace

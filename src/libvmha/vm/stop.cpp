@@ -49,6 +49,7 @@ Result<bool> wait_inactive(Context& ctx, virt::Hypervisor& hv, const std::string
   Deadline d(ctx.clock(), budget);
   while (true) {
     auto st = hv.state(name);
+    if (!st && st.error().code == Errc::kNotFound) return true;
     if (!st) return st.error();
     if (!st->exists || !st->active) return true;
     if (d.expired()) return false;

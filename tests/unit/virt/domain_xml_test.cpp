@@ -38,3 +38,22 @@ TEST(DomainXml, RejectsWhatIsNotADomain) {
 
 }  // namespace
 }  // namespace vmha::virt
+
+namespace vmha::virt {
+namespace {
+
+TEST(DomainXml, WithUuidAddsOrReplaces) {
+  auto added = with_uuid("<domain><name>a</name><memory>1</memory></domain>", "0123");
+  ASSERT_TRUE(added.ok());
+  auto parsed = parse_domain_xml(*added);
+  ASSERT_TRUE(parsed.ok());
+  EXPECT_EQ(parsed->uuid, "0123");
+  EXPECT_LT(added->find("<uuid>"), added->find("<memory>"));
+  auto replaced = with_uuid(*added, "4567");
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(parse_domain_xml(*replaced)->uuid, "4567");
+  EXPECT_FALSE(with_uuid("<domain", "x").ok());
+}
+
+}  // namespace
+}  // namespace vmha::virt

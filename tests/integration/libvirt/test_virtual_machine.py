@@ -1,0 +1,271 @@
+# ctest-labels: slow
+# ctest-timeout: 900
+"""ocf:vmha:VirtualMachine against a real libvirtd and real QEMU guests
+(TCG): every action, and every row of the state mapping."""
+
+import os
+import signal
+import time
+import unittest
+
+from agent_fixture import AgentTestCase, wait
+from vmha_harness import disk, proc
+from vmha_harness.nbd import NbdExport
+
+
+class Lifecycle(AgentTestCase):
+    listen_addr = "127.0.0.71"
+
+    def test_transient_start_monitor_reload_stop(self):
+        config, image = self.make_guest("life")
+        p = dict(config=config)
+        self.assertRc(self.agent("validate-all", **p), 0)
+        probe = self.agent("monitor", env={"OCF_RESKEY_CRM_meta_interval": "0"}, **p)
+        self.assertRc(probe, 7, "probe before start")
+
+        started = self.agent("start", **p)
+        self.assertRc(started, 0)
+        self.assertEqual(self.domstate("life"), "running (booted)")
+        self.assertIn("transient", self.lv.virsh("dominfo", "life").split("Persistent:")[1][:20]
+                      .replace("no", "transient"))
+        # The HA policy is in the domain's own metadata, for vmha-eventd.
+        meta = self.lv.virsh("metadata", "life", "https://vmha.dev/xmlns/libvirt-ha/1")
+        self.assertIn('resource="vm"', meta)
+        self.assertIn('resume-behavior="kill"', meta)
+        self.assertIn('kill-paused-after="80"', meta)
+        first = self.wait_writing(image)
+
+        for depth in ("0", "10", "20"):
+            self.assertRc(self.agent("monitor", env={"OCF_CHECK_LEVEL": depth}, **p), 0,
+                          f"depth {depth}")
+        self.assertRc(self.agent("start", **p), 0, "start is idempotent")
+
+        reloaded = self.agent("reload", resume_behavior="leave_paused", kill_paused_after=30, **p)
+        self.assertRc(reloaded, 0)
+        meta = self.lv.virsh("metadata", "life", "https://vmha.dev/xmlns/libvirt-ha/1")
+        self.assertIn('resume-behavior="leave_paused"', meta)
+        self.assertIn('kill-paused-after="30"', meta)
+        self.wait_writing(image, first)
+
+        stopped = self.agent("stop", **p)
+        self.assertRc(stopped, 0)
+        self.assertIn("shut down", stopped.stderr, "graceful, not destroyed")
+        self.assertIn("powering off (ACPI power button)", self.console("life"))
+        self.assertEqual(self.domstate("life"), "absent")
+        self.assertRc(self.agent("monitor", **p), 7)
+        self.assertRc(self.agent("stop", **p), 0, "stopping a stopped domain succeeds")
+
+    def test_force_stop_destroys_at_once(self):
+        config, image = self.make_guest("forced")
+        self.assertRc(self.agent("start", config=config), 0)
+        self.wait_writing(image)
+        r = self.agent("stop", config=config, force_stop="true")
+        self.assertRc(r, 0)
+        self.assertIn("destroyed", r.stderr)
+        self.assertNotIn("powering off", self.console("forced"))
+        self.assertEqual(self.domstate("forced"), "absent")
+
+    def test_unanswered_shutdown_falls_back_to_destroy_within_budget(self):
+        config, image = self.make_guest("stubborn")
+        self.assertRc(self.agent("start", config=config), 0)
+        # Before the guest's ACPI handler is up, the power button is ignored.
+        r = self.agent("stop", config=config, shutdown_timeout=1)
+        self.assertRc(r, 0)
+        self.assertEqual(self.domstate("stubborn"), "absent")
+        self.assertLess(r.seconds, 15)
+
+
+class Persistent(AgentTestCase):
+    listen_addr = "127.0.0.72"
+
+    def defined(self, name):
+        return name in self.lv.virsh("list", "--all", "--name").split()
+
+    def test_definition_kept_and_stop_reasons_reported(self):
+        config, image = self.make_guest("pers")
+        p = dict(config=config, persistent="true")
+        self.assertRc(self.agent("start", **p), 0)
+        self.assertTrue(self.defined("pers"))
+        self.wait_writing(image)
+
+        # QEMU killed: shut off (crashed) → not running, reason logged.
+        os.kill(self.lv.qemu_pid("pers"), signal.SIGKILL)
+        self.wait_domstate("pers", "shut off (crashed)")
+        r = self.agent("monitor", **p)
+        self.assertRc(r, 7)
+        self.assertIn("crashed", r.exit_reason())
+
+        # Guest powers itself off: shut off (shutdown) → not running.
+        self.assertRc(self.agent("start", **p), 0)
+        last = self.wait_writing(image)
+        disk.request_poweroff(image)
+        self.wait_domstate("pers", "shut off (shutdown)")
+        r = self.agent("monitor", **p)
+        self.assertRc(r, 7)
+        self.assertIn("guest shut itself down", r.exit_reason())
+
+        self.assertRc(self.agent("start", **p), 0)
+        self.wait_writing(image, last)
+        self.assertRc(self.agent("stop", **p), 0)
+        self.assertEqual(self.domstate("pers"), "shut off (shutdown)")
+        self.assertTrue(self.defined("pers"), "stop never undefines")
+
+    def test_transient_start_never_undefines_an_existing_definition(self):
+        config, image = self.make_guest("admins")
+        self.lv.virsh("define", config)
+        r = self.agent("start", config=config)
+        self.assertIn("without undefining", r.stderr)
+        if r.rc == 0:
+            self.wait_writing(image)
+            self.assertRc(self.agent("stop", config=config), 0)
+        self.assertTrue(self.defined("admins"), f"definition must survive: {r!r}")
+
+
+class IoErrorPause(AgentTestCase):
+    listen_addr = "127.0.0.73"
+
+    def nbd_guest(self, name):
+        image = os.path.join(self.lv.workdir, f"{name}.img")
+        disk.make_disk(image)
+        nbd = NbdExport(image, self.lv.workdir, export_name=name, error_filter=True)
+        nbd.__enter__()
+        self.addCleanup(nbd.close)
+        config, _ = self.make_guest(name, nbd=nbd)
+        return nbd, config, image
+
+    def pause(self, nbd, name, image):
+        self.wait_writing(image)
+        nbd.fail_on()
+        self.wait_domstate(name, "paused (I/O error)")
+        return disk.latest_counter(image)
+
+    def test_kill_destroys_after_deadline(self):
+        nbd, config, image = self.nbd_guest("killme")
+        p = dict(config=config, resume_behavior="kill", kill_paused_after=4)
+        self.assertRc(self.agent("start", **p), 0)
+        self.pause(nbd, "killme", image)
+        paused_at = time.monotonic()
+        r = self.agent("monitor", **p)
+        self.assertRc(r, 190, "degraded while resume is still possible")
+        self.assertIn("I/O error", r.exit_reason())
+
+        def killed():
+            res = self.agent("monitor", **p)
+            return res.rc == 7 and res
+        r = wait("the kill deadline", killed, timeout=20, interval=0.5)
+        self.assertGreaterEqual(time.monotonic() - paused_at, 3.5)
+        self.assertIn("kill_paused_after", r.exit_reason())
+        self.assertEqual(self.domstate("killme"), "absent")
+
+    def test_kill_resumes_when_storage_returns_in_time(self):
+        nbd, config, image = self.nbd_guest("saved")
+        p = dict(config=config, resume_behavior="kill", kill_paused_after=60)
+        self.assertRc(self.agent("start", **p), 0)
+        stuck = self.pause(nbd, "saved", image)
+        self.assertRc(self.agent("monitor", **p), 190)
+        nbd.fail_off()
+        self.assertRc(self.agent("monitor", **p), 0)
+        self.wait_writing(image, stuck)
+
+    def test_auto_resume_after_nbd_server_restart(self):
+        nbd, config, image = self.nbd_guest("bounce")
+        p = dict(config=config, resume_behavior="auto_resume")
+        self.assertRc(self.agent("start", **p), 0)
+        last = self.wait_writing(image)
+        nbd.kill()
+        self.wait_domstate("bounce", "paused (I/O error)")
+        self.assertRc(self.agent("monitor", **p), 190)
+        nbd.restart()
+        # QEMU reconnects in the background; until then a resume re-pauses.
+        wait("monitor to resume the guest",
+             lambda: self.agent("monitor", **p).rc == 0, timeout=30, interval=0.5)
+        self.wait_writing(image, last)
+
+    def test_leave_paused_stays_paused(self):
+        nbd, config, image = self.nbd_guest("stay")
+        p = dict(config=config, resume_behavior="leave_paused", kill_paused_after=1)
+        self.assertRc(self.agent("start", **p), 0)
+        self.pause(nbd, "stay", image)
+        nbd.fail_off()
+        time_paused = time.monotonic()
+        wait("past kill_paused_after", lambda: time.monotonic() - time_paused > 1.5, timeout=5)
+        self.assertRc(self.agent("monitor", **p), 190)
+        self.assertEqual(self.domstate("stay"), "paused (I/O error)")
+
+
+class HungLibvirtd(AgentTestCase):
+    listen_addr = "127.0.0.74"
+
+    def stopped_daemon(self):
+        os.kill(self.lv.pid, signal.SIGSTOP)
+        self.addCleanup(os.kill, self.lv.pid, signal.SIGCONT)
+
+    def test_hang_is_degraded_while_qemu_runs_and_not_running_once_it_died(self):
+        config, image = self.make_guest("hang")
+        p = dict(config=config, libvirt_timeout=2)
+        self.assertRc(self.agent("start", **p), 0)
+        self.wait_writing(image)
+        qemu = self.lv.qemu_pid("hang")
+        self.stopped_daemon()
+
+        r = self.agent("monitor", **p)
+        self.assertRc(r, 190, "a hung libvirtd is not a stopped guest")
+        self.assertIn("not answering", r.exit_reason())
+        self.assertLess(r.seconds, 6, "bounded by libvirt_timeout")
+
+        os.kill(qemu, signal.SIGKILL)
+        wait("QEMU to die", lambda: not proc.pid_alive(qemu))
+        r = self.agent("monitor", **p)
+        self.assertRc(r, 7, "the pidfile proves no QEMU runs")
+
+    def test_stop_while_hung_kills_qemu(self):
+        config, image = self.make_guest("hangstop")
+        p = dict(config=config, libvirt_timeout=2)
+        self.assertRc(self.agent("start", **p), 0)
+        self.wait_writing(image)
+        qemu = self.lv.qemu_pid("hangstop")
+        self.stopped_daemon()
+        r = self.agent("stop", **p)
+        self.assertRc(r, 0)
+        self.assertFalse(proc.pid_alive(qemu))
+        self.assertIn("killed", r.exit_reason() + r.stderr)
+
+    def test_start_while_hung_fails_generic(self):
+        config, _ = self.make_guest("hangstart")
+        self.stopped_daemon()
+        r = self.agent("start", config=config, libvirt_timeout=1)
+        self.assertRc(r, 1)
+
+
+class BadInput(AgentTestCase):
+    listen_addr = "127.0.0.75"
+
+    def one_line(self, r):
+        lines = [l for l in r.stderr.splitlines() if l.strip()]
+        self.assertEqual(len(lines), 1, r.stderr)
+        self.assertTrue(lines[0].startswith("ocf-exit-reason:"), lines[0])
+
+    def test_exit_codes(self):
+        config, _ = self.make_guest("bad")
+        for action in ("validate-all", "start", "monitor", "reload", "migrate_to"):
+            r = self.agent(action, config=config, resume_behavior="bogus")
+            self.assertRc(r, 6, action)
+            self.one_line(r)
+            self.assertIn("resume_behavior", r.exit_reason())
+        r = self.agent("validate-all", config=config, kill_paused_after="soon")
+        self.assertRc(r, 6)
+        missing = os.path.join(self.lv.workdir, "missing.xml")
+        for action in ("validate-all", "start"):
+            r = self.agent(action, config=missing)
+            self.assertRc(r, 2, action)
+            self.one_line(r)
+        self.assertRc(self.agent("monitor", config=missing,
+                                 env={"OCF_RESKEY_CRM_meta_interval": "0"}), 7)
+        self.assertRc(self.agent("stop", config=missing), 0)
+        r = self.lv.run([os.path.join(proc.build_dir(), "ocf/resource.d/vmha/VirtualMachine"),
+                         "migrate"], check=False, env={"OCF_RESKEY_config": config})
+        self.assertEqual(r.returncode, 3)
+
+
+if __name__ == "__main__":
+    unittest.main()
