@@ -1,6 +1,7 @@
 // Runs a possibly blocking call on its own thread and gives up waiting after
-// a timeout: a hung device (D-state I/O) then costs a stuck thread, never a
-// stuck caller. The callable must own (or share) everything it touches.
+// a timeout (kTimeout: "<what> did not complete within N ms"): a hung device
+// or a C library that overshoots its own timeout then costs a stuck thread,
+// never a stuck caller. The callable must own (or share) all it touches.
 #pragma once
 
 #include <functional>
@@ -12,7 +13,7 @@
 #include "libvmha/base/clock.h"
 #include "libvmha/base/result.h"
 
-namespace vmha::disk {
+namespace vmha {
 
 template <typename T>
 Result<T> run_bounded(std::function<Result<T>()> call, Millis timeout, const std::string& what) {
@@ -26,4 +27,4 @@ Result<T> run_bounded(std::function<Result<T>()> call, Millis timeout, const std
   return future.get();
 }
 
-}  // namespace vmha::disk
+}  // namespace vmha

@@ -10,7 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "libvmha/disk/bounded.h"
+#include "libvmha/base/bounded.h"
 
 namespace vmha::disk {
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "libvmha/base/bounded.h"
 #include "libvmha/ipmi/errors.h"
 
 namespace vmha::ipmi {
@@ -15,27 +16,28 @@ struct ObjFree {
 };
 using Obj = std::unique_ptr<std::remove_pointer_t<fiid_obj_t>, ObjFree>;
 
-void wipe(std::string& s) {
-  explicit_bzero(s.data(), s.size());
-  s.clear();
-}
-
-}  // namespace
-
-void Session::CtxFree::operator()(ipmi_ctx* ctx) const {
+void free_ctx(ipmi_ctx* ctx) {
   ipmi_ctx_close(ctx);
   ipmi_ctx_destroy(ctx);
 }
 
-Session::~Session() = default;
+struct Login {
+  std::shared_ptr<ipmi_ctx> ctx;
+};
 
-Result<Session> Session::open(SessionParams p) {
-  std::unique_ptr<ipmi_ctx, CtxFree> ctx(ipmi_ctx_create());
+// libfreeipmi's session timeout: most of the budget, so that its own
+// (more precise) error usually comes before the hard bound.
+unsigned inner_timeout(Millis budget) {
+  return static_cast<unsigned>(std::max<int64_t>(budget.count() * 4 / 5, 100));
+}
+
+Result<Login> login(SessionParams p) {
+  std::shared_ptr<ipmi_ctx> ctx(ipmi_ctx_create(), free_ctx);
   if (!ctx) return make_error(Errc::kInternal, "cannot allocate an IPMI context (out of memory)");
   std::string host = p.host + ":" + std::to_string(p.port);
-  auto timeout = static_cast<unsigned>(std::max<int64_t>(p.timeout.count(), 100));
-  // Retransmit a few times within the session timeout, as a lossy LAN needs.
-  unsigned retransmit = std::clamp(timeout / 4, 50u, 1000u);
+  unsigned timeout = inner_timeout(p.timeout);
+  // A lost packet costs one retransmission interval; keep it short.
+  unsigned retransmit = std::clamp(timeout / 4, 50u, 250u);
   const char* user = p.username.empty() ? nullptr : p.username.c_str();
   const char* pass = p.password.empty() ? nullptr : p.password.c_str();
   int rc;
@@ -53,31 +55,70 @@ Result<Session> Session::open(SessionParams p) {
                                  timeout, retransmit, IPMI_WORKAROUND_FLAGS_DEFAULT,
                                  IPMI_FLAGS_DEFAULT);
   }
-  wipe(p.password);
+  explicit_bzero(p.password.data(), p.password.size());
   if (rc < 0) return map_error(ipmi_ctx_errnum(ctx.get()), p.bmc_name(), true);
-  return Session(std::move(ctx), p.bmc_name());
+  return Login{std::move(ctx)};
+}
+
+}  // namespace
+
+Result<Session> Session::open(SessionParams p) {
+  std::string bmc = p.bmc_name();
+  Millis budget = p.timeout;
+  auto r = run_bounded<Login>([p = std::move(p)]() mutable { return login(std::move(p)); }, budget,
+                              "login to " + bmc);
+  // The hard bound fired (libfreeipmi overshot its own timeout): say where to look.
+  if (!r && r.error().code == Errc::kTimeout && r.error().message.ends_with(" ms")) {
+    return make_error(Errc::kTimeout, r.error().message +
+                                          "; check ip, ipport, cipher and that the BMC is up");
+  }
+  if (!r) return r.error();
+  return Session(std::move(r->ctx), bmc, budget);
+}
+
+Status Session::usable() const {
+  if (abandoned_) return make_error(Errc::kTimeout, bmc_ + " stopped answering in this session");
+  return ok_status();
 }
 
 Result<bool> Session::power_is_on() {
-  Obj rs(fiid_obj_create(tmpl_cmd_get_chassis_status_rs));
-  if (!rs) return make_error(Errc::kInternal, "cannot allocate an IPMI response (out of memory)");
-  if (ipmi_cmd_get_chassis_status(ctx_.get(), rs.get()) < 0) {
-    return map_error(ipmi_ctx_errnum(ctx_.get()), bmc_, false);
-  }
-  uint64_t on = 0;
-  if (fiid_obj_get(rs.get(), "current_power_state.power_is_on", &on) < 0) {
-    return make_error(Errc::kInternal, bmc_ + " sent a chassis status without the power state");
-  }
-  return on != 0;
+  VMHA_TRY(usable());
+  auto ctx = ctx_;
+  std::string bmc = bmc_;
+  auto r = run_bounded<bool>(
+      [ctx, bmc]() -> Result<bool> {
+        Obj rs(fiid_obj_create(tmpl_cmd_get_chassis_status_rs));
+        if (!rs) return make_error(Errc::kInternal, "cannot allocate an IPMI response");
+        if (ipmi_cmd_get_chassis_status(ctx.get(), rs.get()) < 0) {
+          return map_error(ipmi_ctx_errnum(ctx.get()), bmc, false);
+        }
+        uint64_t on = 0;
+        if (fiid_obj_get(rs.get(), "current_power_state.power_is_on", &on) < 0) {
+          return make_error(Errc::kInternal, bmc + " sent a chassis status without the power state");
+        }
+        return on != 0;
+      },
+      timeout_, "chassis status from " + bmc_);
+  if (!r && r.error().code == Errc::kTimeout) abandoned_ = true;
+  return r;
 }
 
 Status Session::chassis_control(ChassisControl c) {
-  Obj rs(fiid_obj_create(tmpl_cmd_chassis_control_rs));
-  if (!rs) return make_error(Errc::kInternal, "cannot allocate an IPMI response (out of memory)");
-  if (ipmi_cmd_chassis_control(ctx_.get(), static_cast<uint8_t>(c), rs.get()) < 0) {
-    return map_error(ipmi_ctx_errnum(ctx_.get()), bmc_, false);
-  }
-  return ok_status();
+  VMHA_TRY(usable());
+  auto ctx = ctx_;
+  std::string bmc = bmc_;
+  auto r = run_bounded<Unit>(
+      [ctx, bmc, c]() -> Result<Unit> {
+        Obj rs(fiid_obj_create(tmpl_cmd_chassis_control_rs));
+        if (!rs) return make_error(Errc::kInternal, "cannot allocate an IPMI response");
+        if (ipmi_cmd_chassis_control(ctx.get(), static_cast<uint8_t>(c), rs.get()) < 0) {
+          return map_error(ipmi_ctx_errnum(ctx.get()), bmc, false);
+        }
+        return Unit{};
+      },
+      timeout_, "chassis control of " + bmc_);
+  if (!r && r.error().code == Errc::kTimeout) abandoned_ = true;
+  return r;
 }
 
 }  // namespace vmha::ipmi

@@ -1,9 +1,11 @@
 // One IPMI LAN session over libfreeipmi (RMCP+ or IPMI 1.5). Each call,
-// the log-in included, gives up after params.timeout. Move-only; closes the
-// session on destruction.
+// the log-in included, returns within params.timeout: libfreeipmi's own
+// timeout overshoots, so calls run on a worker thread that is abandoned
+// (kTimeout, session unusable) if it outlives the bound. Closes on destruction.
 #pragma once
 
 #include <memory>
+#include <string>
 
 #include "libvmha/base/result.h"
 #include "libvmha/ipmi/params.h"
@@ -19,22 +21,21 @@ class Session {
   // The password is wiped from `params` memory here once libfreeipmi holds it.
   static Result<Session> open(SessionParams params);
 
-  Session(Session&&) noexcept = default;
-  Session& operator=(Session&&) noexcept = default;
-  ~Session();
 
   Result<bool> power_is_on();
   Status chassis_control(ChassisControl c);
 
  private:
-  struct CtxFree {
-    void operator()(ipmi_ctx* ctx) const;
-  };
-  Session(std::unique_ptr<ipmi_ctx, CtxFree> ctx, std::string bmc)
-      : ctx_(std::move(ctx)), bmc_(std::move(bmc)) {}
+  // Shared with a worker thread, which may outlive an abandoned call.
+  using Ctx = std::shared_ptr<ipmi_ctx>;
+  Session(Ctx ctx, std::string bmc, Millis timeout)
+      : ctx_(std::move(ctx)), bmc_(std::move(bmc)), timeout_(timeout) {}
+  Status usable() const;
 
-  std::unique_ptr<ipmi_ctx, CtxFree> ctx_;
+  Ctx ctx_;
   std::string bmc_;
+  Millis timeout_;
+  bool abandoned_ = false;
 };
 
 }  // namespace vmha::ipmi

@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "libvmha/disk/bounded.h"
+#include "libvmha/base/bounded.h"
 #include "libvmha/disk/power_device.h"
 
 namespace vmha::disk {
