@@ -1,0 +1,198 @@
+# ctest-labels: fence
+# ctest-timeout: 300
+"""fence_vmha_ipmi against a real OpenIPMI ipmi_sim: every action, both IPMI
+versions, the fence-agents argument forms, stonith_admin, and each error
+case with its exit code and one clear message. Also checks the password
+never shows in the agent's argv, environment or output."""
+
+import os
+import subprocess
+import time
+import unittest
+import xml.etree.ElementTree as ET
+
+from vmha_harness.bmc import Bmc
+from vmha_harness.proc import build_dir, run, run_with_agents, wait_until
+
+AGENT = os.path.join(build_dir(), "stonith", "fence_vmha_ipmi", "fence_vmha_ipmi")
+RNG = "/usr/share/cluster/relaxng/metadata.rng"
+PASSWORD = "s3cret-pw"
+
+
+def stdin_of(**opts):
+    return "".join(f"{k}={v}\n" for k, v in opts.items())
+
+
+class FenceIpmi(unittest.TestCase):
+    def setUp(self):
+        self.bmc = Bmc(password=PASSWORD)
+        self.addCleanup(self.bmc.close)
+
+    def agent(self, timeout=60, **opts):
+        """Runs the agent with key=value lines on stdin (as Pacemaker does)."""
+        base = {"ip": self.bmc.addr, "username": "admin", "password": PASSWORD}
+        base.update(opts)
+        cp = run([AGENT], input=stdin_of(**base), timeout=timeout, check=False)
+        self.assertNotIn(PASSWORD, cp.stdout + cp.stderr, "the password was echoed")
+        return cp
+
+    def assertFailsWith(self, cp, code, words):
+        self.assertEqual(cp.returncode, code, cp.stderr)
+        errors = [line for line in cp.stderr.splitlines() if "ERROR" in line]
+        self.assertEqual(len(errors), 1, cp.stderr)
+        self.assertIn(words, errors[0])
+
+    def test_status_on_off_and_exit_codes(self):
+        cp = self.agent(action="status")
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Status: ON\n"))
+        cp = self.agent(action="off")
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Success: Powered OFF\n"))
+        self.assertEqual(self.bmc.power, "off")
+        cp = self.agent(action="status")
+        self.assertEqual((cp.returncode, cp.stdout), (2, "Status: OFF\n"))
+        cp = self.agent(action="off")
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Success: Already OFF\n"))
+        cp = self.agent(action="on")
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Success: Powered ON\n"))
+        self.assertEqual(self.bmc.events(), ["off", "on"])
+
+    def test_reboot_onoff_goes_off_then_on(self):
+        cp = self.agent(action="reboot")
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Success: Rebooted\n"), cp.stderr)
+        self.assertEqual(self.bmc.events(), ["off", "on"])
+        self.assertEqual(self.bmc.power, "on")
+
+    def test_reboot_of_an_off_host_only_powers_it_on(self):
+        self.bmc.set_power(False)
+        cp = self.agent(action="reboot")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(self.bmc.events(), ["on"])
+
+    def test_reboot_cycle_is_one_power_cycle_request(self):
+        cp = self.agent(action="reboot", method="cycle")
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Success: Rebooted\n"), cp.stderr)
+        # ipmi_sim turns a cycle into power 0, then power 1 a second later.
+        wait_until(lambda: self.bmc.events() == ["off", "on"], 10, what="the cycle to finish")
+
+    def test_monitor_list_and_list_status(self):
+        for action in ("monitor", "list", "list-status"):
+            cp = self.agent(action=action)
+            self.assertEqual((cp.returncode, cp.stdout), (0, ""), f"{action}: {cp.stderr}")
+        self.assertEqual(self.bmc.events(), [])
+
+    def test_ipmi_1_5_when_lanplus_is_off(self):
+        for auth in ("md5", "password", "none"):
+            cp = self.agent(action="status", lanplus="0", auth=auth)
+            self.assertEqual((cp.returncode, cp.stdout), (0, "Status: ON\n"), f"{auth}: {cp.stderr}")
+        cp = self.agent(action="off", lanplus="false")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertEqual(self.bmc.power, "off")
+
+    def test_fence_ipmilan_names_and_command_line_form(self):
+        cp = run([AGENT], input=f"# Pacemaker style\nipaddr={self.bmc.addr}\nlogin=admin\n"
+                 f"passwd={PASSWORD}\naction=status\nnodename=n1\nlanplus=on\n", check=False)
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Status: ON\n"), cp.stderr)
+        script = os.path.join(self.bmc.dir, "pw")
+        fd = os.open(script, os.O_WRONLY | os.O_CREAT, 0o700)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"#!/bin/sh\necho '{PASSWORD}'\n")
+        cp = run([AGENT, "-a", self.bmc.addr, "-l", "admin", f"--password-script={script}",
+                  "-P", "--cipher=3", "-o", "status"], check=False)
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Status: ON\n"), cp.stderr)
+
+    def test_metadata_validates_and_validate_all(self):
+        cp = run([AGENT, "-o", "metadata"])
+        root = ET.fromstring(cp.stdout)
+        self.assertEqual(root.get("name"), "fence_vmha_ipmi")
+        path = os.path.join(self.bmc.dir, "meta.xml")
+        with open(path, "w") as f:
+            f.write(cp.stdout)
+        run(["xmllint", "--noout", "--relaxng", RNG, path])
+        self.assertEqual(self.agent(action="validate-all").returncode, 0)
+        cp = run([AGENT], input="action=validate-all\npassword=x\n", check=False)
+        self.assertFailsWith(cp, 2, "ip is not set")
+        cp = self.agent(action="validate-all", cipher="4", privlvl="god")
+        self.assertFailsWith(cp, 2, "privlvl 'god'")
+        self.assertIn("cipher '4'", cp.stderr)
+
+    def test_delay_applies_to_off_and_reboot_only(self):
+        start = time.monotonic()
+        self.assertEqual(self.agent(action="status", delay="2").returncode, 0)
+        self.assertLess(time.monotonic() - start, 1.5)
+        start = time.monotonic()
+        self.assertEqual(self.agent(action="off", delay="1").returncode, 0)
+        self.assertGreaterEqual(time.monotonic() - start, 1.0)
+
+    def test_wrong_password_is_login_denied(self):
+        cp = self.agent(action="status", password="wrong")
+        self.assertFailsWith(cp, 3, "wrong password")
+        self.assertEqual(self.bmc.events(), [])
+
+    def test_wrong_cipher(self):
+        # ipmi_sim refuses suite 17 during the RAKP exchange ...
+        self.assertFailsWith(self.agent(action="status", cipher="17"), 3, "cipher")
+        # ... and never answers suite 7: the bound is login_timeout.
+        start = time.monotonic()
+        cp = self.agent(action="status", cipher="7", login_timeout="1")
+        self.assertFailsWith(cp, 5, "timed out")
+        self.assertLess(time.monotonic() - start, 1.5)
+        # A suite libfreeipmi does not implement is a configuration error.
+        self.assertFailsWith(self.agent(action="status", cipher="4"), 2, "cipher '4'")
+
+    def test_dead_bmc_fails_within_login_timeout(self):
+        self.bmc.stop()
+        for timeout in ("0.5", "2"):
+            start = time.monotonic()
+            cp = self.agent(action="reboot", login_timeout=timeout)
+            took = time.monotonic() - start
+            self.assertIn(cp.returncode, (4, 5), cp.stderr)
+            self.assertEqual(len([l for l in cp.stderr.splitlines() if "ERROR" in l]), 1, cp.stderr)
+            self.assertIn(self.bmc.addr, cp.stderr)
+            self.assertLess(took, float(timeout) + 0.5)
+
+    def test_password_given_on_stdin_never_shows_in_proc(self):
+        self.bmc.stop()  # the agent then waits out login_timeout: time to look
+        proc = subprocess.Popen([AGENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        try:
+            proc.stdin.write(stdin_of(ip=self.bmc.addr, username="admin", password=PASSWORD,
+                                      action="status", login_timeout="3"))
+            proc.stdin.close()
+            proc.stdin = None
+            seen = []
+
+            def logging_in():
+                # The agent has read stdin once it has a thread doing the login.
+                tasks = os.listdir(f"/proc/{proc.pid}/task")
+                for name in ("cmdline", "environ"):
+                    with open(f"/proc/{proc.pid}/{name}", "rb") as f:
+                        seen.append(f.read())
+                return len(tasks) > 1
+
+            wait_until(logging_in, 5, interval=0.01, what="the agent to start logging in")
+            ps = run(["ps", "-eo", "args"]).stdout
+            self.assertNotIn(PASSWORD, ps)
+            for blob in seen:
+                self.assertNotIn(PASSWORD.encode(), blob)
+        finally:
+            out, err = proc.communicate(timeout=10)
+        self.assertNotIn(PASSWORD, out + err)
+
+    def test_stonith_admin_reads_metadata_and_validates(self):
+        agents = {"fence_vmha_ipmi": AGENT}
+        cp = run_with_agents(["stonith_admin", "-M", "-a", "fence_vmha_ipmi"], agents)
+        self.assertEqual(ET.fromstring(cp.stdout).get("name"), "fence_vmha_ipmi")
+        ok = run_with_agents(["stonith_admin", "--validate", "-a", "fence_vmha_ipmi",
+                              "-o", f"ip={self.bmc.addr}", "-o", "username=admin",
+                              "-o", "password=x"], agents, check=False)
+        self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+        self.assertIn("succeeded", ok.stdout)
+        bad = run_with_agents(["stonith_admin", "--validate", "-a", "fence_vmha_ipmi",
+                               "-o", "password=x"], agents, check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("ip is not set", bad.stdout + bad.stderr)
+        self.assertFalse(os.path.exists("/usr/sbin/fence_vmha_ipmi"), "overlay leaked")
+
+
+if __name__ == "__main__":
+    unittest.main()
