@@ -52,6 +52,9 @@ Verdict assess(const Observation& o) {
       return {ocf::Rc::kDegraded, Followup::kNone, "domain is " + what};
     case Condition::kAbsent: return {ocf::Rc::kNotRunning, Followup::kNone, "domain is not running"};
     case Condition::kShutOffByGuest:
+      // The agent's own graceful stop leaves the same reason behind; a probe
+      // after it must not turn that into target-role=Stopped.
+      if (!o.started_here) return {ocf::Rc::kNotRunning, Followup::kNone, "domain is " + what};
       if (o.guest_shutdown == virt::GuestShutdown::kStop)
         return {ocf::Rc::kNotRunning, Followup::kMarkStopped,
                 "guest shut itself down (" + what + "): guest_shutdown=stop keeps it stopped"};

@@ -22,6 +22,9 @@ struct Observation {
   int64_t kill_paused_after_s = 80;
   int64_t paused_for_s = 0;  // how long it has been paused on an I/O error
   virt::GuestShutdown guest_shutdown = virt::GuestShutdown::kRestart;
+  // This node's agent started the domain and has not stopped it since: only
+  // then is a shutdown with reason "shutdown" the guest's own doing.
+  bool started_here = false;
 };
 
 enum class Followup {

@@ -105,6 +105,7 @@ ActionResult monitor(Context& ctx) {
   policy::Observation o = base_observation(ctx);
   o.condition = st->exists ? virt::classify(st->state, st->reason) : virt::Condition::kAbsent;
   o.condition_text = st->exists ? virt::describe(st->state, st->reason) : "absent";
+  o.started_here = ctx.read_state("domain").has_value();
   if (o.condition == virt::Condition::kPausedIoError) o.paused_for_s = paused_for(ctx, **hv, name);
   auto v = policy::assess(o);
   ActionResult r = follow_up(ctx, **hv, name, v);

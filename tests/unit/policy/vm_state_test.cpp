@@ -70,6 +70,7 @@ TEST(VmState, KillDeadlineIsInclusive) {
 
 TEST(VmState, GuestShutdownHonoursSetting) {
   Observation o = answered(Condition::kShutOffByGuest);
+  o.started_here = true;
   o.guest_shutdown = virt::GuestShutdown::kRestart;
   EXPECT_EQ(assess(o).followup, Followup::kNone);
   o.guest_shutdown = virt::GuestShutdown::kStop;
@@ -79,6 +80,15 @@ TEST(VmState, GuestShutdownHonoursSetting) {
   Observation crash = answered(Condition::kShutOffCrashed);
   crash.guest_shutdown = virt::GuestShutdown::kStop;
   EXPECT_EQ(assess(crash).followup, Followup::kNone);
+}
+
+TEST(VmState, ShutdownNotStartedHereIsNeverTheGuestsWish) {
+  // E.g. a probe after this agent's own graceful stop (same libvirt reason).
+  Observation o = answered(Condition::kShutOffByGuest);
+  o.guest_shutdown = virt::GuestShutdown::kStop;
+  o.started_here = false;
+  EXPECT_EQ(assess(o).rc, ocf::Rc::kNotRunning);
+  EXPECT_EQ(assess(o).followup, Followup::kNone);
 }
 
 TEST(VmState, SilentDaemonIsNeverNotRunningWhileQemuLives) {
