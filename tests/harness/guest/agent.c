@@ -2,7 +2,7 @@
  * the agent (guest-ping) can be tested for real. It speaks the agent
  * protocol on the virtio-serial port org.qemu.guest_agent.0: one JSON
  * request per line in, one reply per line out. It answers guest-sync,
- * guest-sync-delimited and guest-ping, powers off or reboots on
+ * guest-sync-delimited, guest-ping and guest-get-time, powers off or reboots on
  * guest-shutdown (no reply, as QEMU's agent), and reports CommandNotFound
  * for anything else. The writer starts and stops it (control commands
  * "agent-start" and "agent-stop"). Exits when the guest has no such port. */
@@ -67,6 +67,13 @@ static void handle(int fd, const char *req) {
         reply(fd, out);
     } else if (strstr(req, "\"guest-ping\"")) {
         reply(fd, "{\"return\": {}}\n");
+    } else if (strstr(req, "\"guest-get-time\"")) {
+        /* libvirt's virDomainGetTime asks this; ns since the epoch. */
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        snprintf(out, sizeof out, "{\"return\": %lld}\n",
+                 (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+        reply(fd, out);
     } else if (strstr(req, "\"guest-shutdown\"")) {
         sync();
         reboot(strstr(req, "\"reboot\"") ? RB_AUTOBOOT : RB_POWER_OFF);

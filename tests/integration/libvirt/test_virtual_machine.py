@@ -8,8 +8,9 @@ import signal
 import time
 import unittest
 
-from agent_fixture import AgentTestCase, wait
+from agent_fixture import AgentTestCase, agent_path, wait
 from vmha_harness import disk, proc
+from vmha_harness.libvirtd import PrivateLibvirtd
 from vmha_harness.nbd import NbdExport
 
 
@@ -73,6 +74,22 @@ class Lifecycle(AgentTestCase):
         self.assertRc(r, 0)
         self.assertEqual(self.domstate("stubborn"), "absent")
         self.assertLess(r.seconds, 15)
+
+
+    def test_depth_20_asks_the_guest_agent(self):
+        config, image = self.make_guest("withagent", guest_agent_channel=True)
+        p = dict(config=config, libvirt_timeout=3)
+        self.assertRc(self.agent("start", **p), 0)
+        self.wait_writing(image)
+        deep = {"OCF_CHECK_LEVEL": "20"}
+        wait("the guest agent to answer", lambda: self.agent("monitor", env=deep, **p).rc == 0)
+        disk.request_agent_stop(image)
+        r = wait("a depth-20 failure once the agent is gone",
+                 lambda: (lambda res: res.rc == 1 and res)(self.agent("monitor", env=deep, **p)))
+        self.assertIn("guest agent", r.exit_reason())
+        self.assertRc(self.agent("monitor", env={"OCF_CHECK_LEVEL": "10"}, **p), 0,
+                      "depth 10 does not ask the agent")
+        self.assertRc(self.agent("stop", force_stop="true", **p), 0)
 
 
 class Persistent(AgentTestCase):
@@ -235,6 +252,44 @@ class HungLibvirtd(AgentTestCase):
         self.stopped_daemon()
         r = self.agent("start", config=config, libvirt_timeout=1)
         self.assertRc(r, 1)
+
+
+class Migration(AgentTestCase):
+    listen_addr = "127.0.0.77"
+
+    def test_live_migration_between_two_daemons(self):
+        target = PrivateLibvirtd("migtarget", listen_addr="127.0.0.78",
+                                 migration_ports=(49300, 49315))
+        target.__enter__()
+        self.addCleanup(target.close)
+        # An NBD disk both daemons reach, as cluster nodes reach shared
+        # storage (libvirt refuses to migrate a guest on a local file).
+        image = os.path.join(self.lv.workdir, "mover.img")
+        disk.make_disk(image)
+        nbd = NbdExport(image, self.lv.workdir, export_name="mover")
+        nbd.__enter__()
+        self.addCleanup(nbd.close)
+        config, _ = self.make_guest("mover", nbd=nbd)
+        p = dict(config=config, persistent="true", remoteuri="qemu+tcp://%n/system")
+        self.assertRc(self.agent("start", **p), 0)
+        before = self.wait_writing(image)
+        moved = self.agent("migrate_to", env={"OCF_RESKEY_CRM_meta_migrate_target": "127.0.0.78"}, **p)
+        self.assertRc(moved, 0)
+        self.assertEqual(self.domstate("mover"), "absent", "undefined at the source")
+        self.assertEqual(target.virsh("domstate", "mover"), "running")
+        # migrate_from runs on the target node.
+        e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "OCF_RESOURCE_INSTANCE": "vm",
+             "VMHA_RUN_DIR": self.run_dir, "OCF_RESKEY_config": config,
+             "OCF_RESKEY_persistent": "true"}
+        cp = target.run([agent_path(), "migrate_from"], check=False, env=e)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        meta = target.virsh("metadata", "mover", "https://vmha.dev/xmlns/libvirt-ha/1")
+        self.assertIn('resource="vm"', meta)
+        self.wait_writing(image, before)
+        cp = target.run([agent_path(), "stop"], check=False, env=dict(e, OCF_RESKEY_force_stop="true"))
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        # Without a target, migrate_to cannot proceed.
+        self.assertRc(self.agent("migrate_to", **p), 1)
 
 
 class BadInput(AgentTestCase):
