@@ -21,8 +21,8 @@ Result<T> run_bounded(std::function<Result<T>()> call, Millis timeout, const std
   std::future<Result<T>> future = promise->get_future();
   std::thread([promise, call = std::move(call)] { promise->set_value(call()); }).detach();
   if (future.wait_for(timeout) != std::future_status::ready) {
-    return make_error(Errc::kTimeout, what + " did not complete within " +
-                                          std::to_string(timeout.count()) + " ms");
+    return make_error(Errc::kTimeout,
+                      what + " did not complete within " + std::to_string(timeout.count()) + " ms");
   }
   return future.get();
 }

@@ -77,8 +77,8 @@ Result<BlockDevice> BlockDevice::open(const std::string& path, Millis io_timeout
 Result<std::vector<uint8_t>> BlockDevice::read(uint64_t offset, size_t length) {
   VMHA_TRY(usable());
   auto fd = fd_;
-  std::string what = "reading " + std::to_string(length) + " bytes at " + std::to_string(offset) +
-                     " of " + path_;
+  std::string what =
+      "reading " + std::to_string(length) + " bytes at " + std::to_string(offset) + " of " + path_;
   auto r = run_bounded<std::vector<uint8_t>>(
       [fd, offset, length, what]() -> Result<std::vector<uint8_t>> {
         Buffer buf = aligned(length);
@@ -106,7 +106,8 @@ Status BlockDevice::write(uint64_t offset, std::span<const uint8_t> data) {
         std::memcpy(buf.get(), copy.data(), copy.size());
         ssize_t n = pwrite(fd->fd, buf.get(), copy.size(), static_cast<off_t>(offset));
         if (n < 0) return errno_error(errno, what);
-        if (static_cast<size_t>(n) != copy.size()) return make_error(Errc::kIo, what + ": short write");
+        if (static_cast<size_t>(n) != copy.size())
+          return make_error(Errc::kIo, what + ": short write");
         return Unit{};
       },
       timeout_, what);

@@ -40,7 +40,8 @@ Status DiskSet::enough(size_t ok, const std::vector<Error>& failures,
   std::string msg = "only " + std::to_string(ok) + " of " + std::to_string(configured_) +
                     " sbd devices " + what + " (a majority, " + std::to_string(majority()) +
                     ", is needed)";
-  if (!failures.empty()) return make_error(failures.front().code, msg + ": " + failures.front().message);
+  if (!failures.empty())
+    return make_error(failures.front().code, msg + ": " + failures.front().message);
   return make_error(Errc::kUnreachable, msg);
 }
 
@@ -64,8 +65,9 @@ Status DiskSet::send(const std::string& node, Command command, const std::string
       note(failures, written.error());
     }
   }
-  VMHA_TRY(enough(ok, failures, "took the " + command_name(static_cast<uint8_t>(command)) +
-                                 " message for " + node));
+  VMHA_TRY(
+      enough(ok, failures,
+             "took the " + command_name(static_cast<uint8_t>(command)) + " message for " + node));
   clock.sleep_for(msgwait());
   return ok_status();
 }
@@ -76,11 +78,13 @@ Result<uint8_t> DiskSet::read_command(const std::string& node) {
   for (const NodeMessage& m : *all) {
     if (m.node != node) continue;
     if (m.command) return *m.command;
-    return make_error(Errc::kNotFound, "the sbd devices disagree about node " + node + "'s mailbox");
+    return make_error(Errc::kNotFound,
+                      "the sbd devices disagree about node " + node + "'s mailbox");
   }
-  return make_error(Errc::kNotFound, "node " + node + " has no slot on a majority of the sbd "
-                                                      "devices (its sbd never started there?); "
-                                                      "check plug");
+  return make_error(Errc::kNotFound, "node " + node +
+                                         " has no slot on a majority of the sbd "
+                                         "devices (its sbd never started there?); "
+                                         "check plug");
 }
 
 Result<std::vector<NodeMessage>> DiskSet::list() {

@@ -6,8 +6,8 @@
 namespace vmha::disk {
 namespace {
 
-constexpr std::array<std::string_view, 6> kCommandNames{"clear", "test",  "reset",
-                                                        "off",   "exit",  "crashdump"};
+constexpr std::array<std::string_view, 6> kCommandNames{"clear", "test", "reset",
+                                                        "off",   "exit", "crashdump"};
 
 std::string read_name(std::span<const uint8_t> b, size_t at) {
   const char* p = reinterpret_cast<const char*>(b.data() + at);
@@ -47,11 +47,13 @@ void put_be32(std::span<uint8_t> b, size_t at, uint32_t v) {
 
 Result<Header> decode_header(std::span<const uint8_t> s, std::string_view where_view) {
   std::string where(where_view);
-  if (s.size() < kHeaderBytes) return make_error(Errc::kInternal, where + ": header sector too short");
+  if (s.size() < kHeaderBytes)
+    return make_error(Errc::kInternal, where + ": header sector too short");
   if (std::memcmp(s.data(), kMagic.data(), kMagic.size()) != 0) {
-    return make_error(Errc::kInternal, where + " has no sbd header (magic SBD_SBD_ missing): "
-                                               "initialise it with `sbd -d " + where +
-                                               " create` or fix devices=");
+    return make_error(Errc::kInternal, where +
+                                           " has no sbd header (magic SBD_SBD_ missing): "
+                                           "initialise it with `sbd -d " +
+                                           where + " create` or fix devices=");
   }
   Header h;
   h.version = s[8];

@@ -22,10 +22,18 @@ inline constexpr uint8_t kMinorVersion = 1;
 inline constexpr size_t kNameField = 64;
 inline constexpr size_t kNameMax = kNameField - 1;
 // Header bytes: magic 0-7, version 8, slots 9, sector size 12-15, timeouts
-// watchdog 16, allocate 20, loop 24, msgwait 28 (u32 each), minor 32, uuid 33-48.
+// watchdog 16, allocate 20, loop 24, msgwait 28 (u32 each), minor 32, uuid
+// 33-48.
 inline constexpr size_t kHeaderBytes = 49;
 
-enum class Command : uint8_t { kClear = 0, kTest = 1, kReset = 2, kOff = 3, kExit = 4, kCrashdump = 5 };
+enum class Command : uint8_t {
+  kClear = 0,
+  kTest = 1,
+  kReset = 2,
+  kOff = 3,
+  kExit = 4,
+  kCrashdump = 5
+};
 
 struct Header {
   uint8_t version = kVersion;

@@ -6,10 +6,13 @@ namespace vmha::disk {
 
 std::optional<fence::PowerState> state_of(uint8_t command) {
   switch (static_cast<Command>(command)) {
-    case Command::kClear: return fence::PowerState::kOn;
+    case Command::kClear:
+      return fence::PowerState::kOn;
     case Command::kReset:
-    case Command::kOff: return fence::PowerState::kOff;
-    default: return std::nullopt;
+    case Command::kOff:
+      return fence::PowerState::kOff;
+    default:
+      return std::nullopt;
   }
 }
 

@@ -15,7 +15,10 @@ class DiskPowerDevice : public fence::PowerDevice {
  public:
   // `node` may be empty for list and monitor; `clock` must outlive the device.
   DiskPowerDevice(DiskSet disks, std::string node, std::string sender, Clock& clock)
-      : disks_(std::move(disks)), node_(std::move(node)), sender_(std::move(sender)), clock_(&clock) {}
+      : disks_(std::move(disks)),
+        node_(std::move(node)),
+        sender_(std::move(sender)),
+        clock_(&clock) {}
 
   Result<fence::PowerState> status() override;
   Status power_on() override { return send(Command::kClear); }

@@ -10,11 +10,12 @@ Result<SbdDisk> SbdDisk::open(const std::string& path, Millis io_timeout) {
   auto header = decode_header(*sector, path);
   if (!header) return header.error();
   if (header->sector_size != dev->sector_size()) {
-    return make_error(Errc::kInternal,
-                      path + "'s sbd header says sector size " +
-                          std::to_string(header->sector_size) + " but the device has " +
-                          std::to_string(dev->sector_size()) +
-                          ": it was created on another device; recreate it with `sbd create`");
+    return make_error(Errc::kInternal, path + "'s sbd header says sector size " +
+                                           std::to_string(header->sector_size) +
+                                           " but the device has " +
+                                           std::to_string(dev->sector_size()) +
+                                           ": it was created on another device; recreate it "
+                                           "with `sbd create`");
   }
   return SbdDisk(std::move(*dev), *header);
 }
@@ -61,8 +62,8 @@ Result<unsigned> SbdDisk::find_or_allocate(const std::string& name) {
     VMHA_TRY(write_verified(name_sector(i), sector, "slot " + std::to_string(i) + " for " + name));
     return i;
   }
-  return make_error(Errc::kConflict, path() + " has no free slot for " + name +
-                                         ": all " + std::to_string(header_.slots) + " are in use");
+  return make_error(Errc::kConflict, path() + " has no free slot for " + name + ": all " +
+                                         std::to_string(header_.slots) + " are in use");
 }
 
 Result<Mailbox> SbdDisk::read_mailbox(unsigned slot) {
@@ -85,8 +86,9 @@ Status SbdDisk::write_verified(uint64_t sector, const std::vector<uint8_t>& byte
   auto back = dev_.read(offset, bytes.size());
   if (!back) return back.error();
   if (*back != bytes) {
-    return make_error(Errc::kIo, path() + ": " + what + " read back differently after writing "
-                                          "(another writer, or a failing disk)");
+    return make_error(Errc::kIo, path() + ": " + what +
+                                     " read back differently after writing "
+                                     "(another writer, or a failing disk)");
   }
   return ok_status();
 }

@@ -39,7 +39,8 @@ class SbdDisk {
 
  private:
   SbdDisk(BlockDevice dev, Header h) : dev_(std::move(dev)), header_(h) {}
-  Status write_verified(uint64_t sector, const std::vector<uint8_t>& bytes, const std::string& what);
+  Status write_verified(uint64_t sector, const std::vector<uint8_t>& bytes,
+                        const std::string& what);
 
   BlockDevice dev_;
   Header header_;

@@ -6,7 +6,17 @@
 
 namespace vmha::fence {
 
-enum class Action { kOn, kOff, kReboot, kStatus, kMonitor, kList, kListStatus, kMetadata, kValidateAll };
+enum class Action {
+  kOn,
+  kOff,
+  kReboot,
+  kStatus,
+  kMonitor,
+  kList,
+  kListStatus,
+  kMetadata,
+  kValidateAll
+};
 
 // Case-insensitive; accepts the OCF spelling "meta-data" and the fabric
 // aliases "enable"/"disable" (on/off), as fence-agents do.

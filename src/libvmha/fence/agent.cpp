@@ -16,8 +16,8 @@ void print_usage(const AgentSpec& spec, std::ostream& out) {
     if (p.deprecated) continue;
     std::string flag = p.short_opt != 0 ? std::string("-") + p.short_opt + ", " : "    ";
     flag += "--" + p.long_opt + (p.type == ParamType::kBoolean ? "" : "=VALUE");
-    out << "   " << flag << std::string(flag.size() < 34 ? 34 - flag.size() : 1, ' ')
-        << p.shortdesc << '\n';
+    out << "   " << flag << std::string(flag.size() < 34 ? 34 - flag.size() : 1, ' ') << p.shortdesc
+        << '\n';
   }
 }
 
@@ -65,8 +65,8 @@ Result<int> run_agent(const AgentDef& def, const std::vector<std::string>& argv,
   std::string action_text = options.get_or("action", "reboot");
   auto action = parse_action(action_text);
   if (!action) {
-    return make_error(Errc::kInvalidArgument, "unknown action '" + action_text +
-                                                  "': use one of " + join(spec->actions, ", "));
+    return make_error(Errc::kInvalidArgument, "unknown action '" + action_text + "': use one of " +
+                                                  join(spec->actions, ", "));
   }
   if (*action == Action::kMetadata) {
     out << def.metadata_xml;
@@ -79,8 +79,7 @@ Result<int> run_agent(const AgentDef& def, const std::vector<std::string>& argv,
   }
   auto target = resolve_target(options);
   if (!target) problems.push_back(target.error().message);
-  bool needs_target = def.needs_target && (targets_one_host(*action) || *action == Action::kValidateAll);
-  if (target && needs_target && !target->has_value() && *action != Action::kValidateAll) {
+  if (target && def.needs_target && targets_one_host(*action) && !target->has_value()) {
     problems.push_back("no target: set plug (or port), or let Pacemaker pass nodename");
   }
   auto timing = timing_of(options);
@@ -100,8 +99,8 @@ Result<int> run_agent(const AgentDef& def, const std::vector<std::string>& argv,
   }
   auto device = def.make_device(options, *target, clock);
   if (!device) return device.error();
-  Method method = to_lower(options.get_or("method", "onoff")) == "cycle" ? Method::kCycle
-                                                                          : Method::kOnOff;
+  Method method =
+      to_lower(options.get_or("method", "onoff")) == "cycle" ? Method::kCycle : Method::kOnOff;
   return run_action(*action, method, *timing, **device, clock, out);
 }
 

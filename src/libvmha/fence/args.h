@@ -26,7 +26,8 @@ struct Args {
 };
 
 // Stdin form: `#` comments and blank lines skipped, `-` and `_` alike,
-// surrounding double quotes stripped, booleans 1/yes/on/true and 0/no/off/false.
+// surrounding double quotes stripped, booleans 1/yes/on/true and
+// 0/no/off/false.
 Args parse_stdin_text(std::string_view text, const AgentSpec& spec);
 
 // Command-line form (argv without the program name). Unknown options and

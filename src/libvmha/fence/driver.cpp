@@ -23,7 +23,8 @@ bool fatal(const Error& e) {
          e.code == Errc::kNotConfigured || e.code == Errc::kInternal;
 }
 
-// Waits power_wait, then polls status until it reads `want` or power_timeout passes.
+// Waits power_wait, then polls status until it reads `want` or power_timeout
+// passes.
 Status confirm(PowerState want, const DriverTiming& t, PowerDevice& device, Clock& clock) {
   clock.sleep_for(t.power_wait);
   Deadline deadline(clock, t.power_timeout);
@@ -44,8 +45,7 @@ Status confirm(PowerState want, const DriverTiming& t, PowerDevice& device, Cloc
   }
 }
 
-Status set_and_confirm(PowerState want, const DriverTiming& t, PowerDevice& device,
-                       Clock& clock) {
+Status set_and_confirm(PowerState want, const DriverTiming& t, PowerDevice& device, Clock& clock) {
   VMHA_TRY(want == PowerState::kOn ? device.power_on() : device.power_off());
   return confirm(want, t, device, clock);
 }
@@ -70,7 +70,8 @@ Result<int> reboot(Method method, std::optional<PowerState> before, const Driver
     return 0;
   }
   if (before != PowerState::kOff) VMHA_TRY(set_and_confirm(PowerState::kOff, t, device, clock));
-  // The target is fenced once it is off; a failed power-on is reported, not fatal.
+  // The target is fenced once it is off; a failed power-on is reported, not
+  // fatal.
   auto on = set_and_confirm(PowerState::kOn, t, device, clock);
   if (!on) log::error("the target is off but did not power on again: " + on.error().message);
   out << "Success: Rebooted\n";
@@ -85,12 +86,15 @@ Result<int> run_action(Action action, Method method, const DriverTiming& timing,
     case Action::kMonitor:
       VMHA_TRY(device.monitor());
       return 0;
-    case Action::kList: return list(false, device, out);
-    case Action::kListStatus: return list(true, device, out);
+    case Action::kList:
+      return list(false, device, out);
+    case Action::kListStatus:
+      return list(true, device, out);
     case Action::kMetadata:
     case Action::kValidateAll:
       return make_error(Errc::kInternal, "run_action does not handle metadata or validate-all");
-    default: break;
+    default:
+      break;
   }
   auto status = device.status();
   if (action == Action::kStatus) {
@@ -98,7 +102,8 @@ Result<int> run_action(Action action, Method method, const DriverTiming& timing,
     out << "Status: " << upper(*status) << '\n';
     return *status == PowerState::kOff ? 2 : 0;
   }
-  // An unknown state (e.g. a disk slot not yet allocated) does not stop fencing.
+  // An unknown state (e.g. a disk slot not yet allocated) does not stop
+  // fencing.
   if (!status && status.error().code != Errc::kNotFound) return status.error();
   std::optional<PowerState> before;
   if (status) before = *status;

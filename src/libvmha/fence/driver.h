@@ -15,7 +15,7 @@ namespace vmha::fence {
 enum class Method { kOnOff, kCycle };
 
 struct DriverTiming {
-  Millis power_wait{0};       // after each on/off/cycle request
+  Millis power_wait{0};          // after each on/off/cycle request
   Millis power_timeout{20'000};  // for the state to be confirmed
   Millis status_sleep{1'000};    // between confirming status calls
 };

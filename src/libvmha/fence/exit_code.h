@@ -9,15 +9,15 @@ namespace vmha::fence {
 enum class ExitCode : int {
   kOk = 0,
   kError = 1,
-  kBadArgs = 2,       // also what `status` returns for a powered-off target
+  kBadArgs = 2,  // also what `status` returns for a powered-off target
   kLoginDenied = 3,
   kConnectionLost = 4,
   kTimedOut = 5,
   kStatusUnknown = 8,  // the target's state could not be read or it is unknown
 };
 
-// kInvalidArgument/kNotConfigured -> 2, kLoginDenied -> 3, kUnreachable/kIo -> 4,
-// kTimeout -> 5, kNotFound -> 8, anything else -> 1.
+// kInvalidArgument/kNotConfigured -> 2, kLoginDenied -> 3, kUnreachable/kIo ->
+// 4, kTimeout -> 5, kNotFound -> 8, anything else -> 1.
 ExitCode exit_code_for(const Error& e);
 
 inline int to_int(ExitCode c) { return static_cast<int>(c); }

@@ -86,7 +86,8 @@ std::vector<std::string> Options::problems() const {
         break;
       }
       case ParamType::kString:
-      case ParamType::kBoolean: break;
+      case ParamType::kBoolean:
+        break;
     }
   }
   return out;

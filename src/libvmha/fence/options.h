@@ -31,7 +31,9 @@ class Options {
   bool flag(std::string_view name) const;
   Result<int64_t> integer(std::string_view name) const;
   Result<Millis> seconds(std::string_view name) const;
-  void set(std::string name, std::string value) { args_.values[std::move(name)] = std::move(value); }
+  void set(std::string name, std::string value) {
+    args_.values[std::move(name)] = std::move(value);
+  }
 
   // Every problem with types, choices and required parameters; empty if none.
   std::vector<std::string> problems() const;

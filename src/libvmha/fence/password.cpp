@@ -7,8 +7,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <cstring>
 #include <optional>
 
@@ -42,7 +42,8 @@ bool read_all(int fd, const Deadline& deadline, std::string& out) {
   }
 }
 
-// Waits for the child within the deadline; kills it (our own PID) if it lingers.
+// Waits for the child within the deadline; kills it (our own PID) if it
+// lingers.
 std::optional<int> reap(pid_t pid, const Deadline& deadline) {
   int status = 0;
   while (true) {
@@ -89,7 +90,8 @@ Result<std::vector<std::string>> split_command_line(std::string_view line) {
       in_word = true;
     }
   }
-  if (quote != 0) return make_error(Errc::kInvalidArgument, "password_script has an unclosed quote");
+  if (quote != 0)
+    return make_error(Errc::kInvalidArgument, "password_script has an unclosed quote");
   if (in_word) out.push_back(std::move(word));
   return out;
 }

@@ -60,8 +60,7 @@ std::optional<ParamType> parse_type(std::string_view t) {
 
 bool secret_name(std::string_view name) {
   bool password = name.find("passw") != std::string_view::npos;
-  return (password && name.find("script") == std::string_view::npos) ||
-         name == "hexadecimal_kg";
+  return (password && name.find("script") == std::string_view::npos) || name == "hexadecimal_kg";
 }
 
 Result<ParamSpec> parse_param(xmlNode* node) {
@@ -78,7 +77,8 @@ Result<ParamSpec> parse_param(xmlNode* node) {
     return make_error(Errc::kInternal, "metadata: parameter " + p.name + " has no <content>");
   }
   auto type = parse_type(attr(content, "type").value_or(""));
-  if (!type) return make_error(Errc::kInternal, "metadata: parameter " + p.name + " has a bad type");
+  if (!type)
+    return make_error(Errc::kInternal, "metadata: parameter " + p.name + " has a bad type");
   p.type = *type;
   p.default_value = attr(content, "default");
   if (xmlNode* d = child(node, "shortdesc")) {
@@ -142,7 +142,8 @@ Result<AgentSpec> parse_agent_spec(std::string_view metadata_xml) {
       spec.params.push_back(std::move(*p));
     }
   }
-  // A deprecated name stands for the current parameter with the same long option.
+  // A deprecated name stands for the current parameter with the same long
+  // option.
   for (ParamSpec& p : spec.params) {
     p.canonical = p.name;
     if (!p.deprecated) continue;

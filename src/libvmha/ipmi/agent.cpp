@@ -25,7 +25,8 @@ std::vector<std::string> problems(const fence::Options& o, fence::Action action)
   if (auto cipher = parse_cipher_suite(o.get_or("cipher", "3")); !cipher) {
     out.push_back(cipher.error().message);
   }
-  if (auto kg = parse_hex_kg(o.get_or("hexadecimal_kg", "")); !kg) out.push_back(kg.error().message);
+  if (auto kg = parse_hex_kg(o.get_or("hexadecimal_kg", "")); !kg)
+    out.push_back(kg.error().message);
   if (auto port = o.integer("ipport"); port && (*port < 1 || *port > 65535)) {
     out.push_back("ipport must be a UDP port number (1-65535)");
   }

@@ -22,8 +22,9 @@ Result<Privilege> parse_privilege(std::string_view s) {
   if (v == "user") return Privilege::kUser;
   if (v == "operator") return Privilege::kOperator;
   if (v == "administrator" || v == "admin") return Privilege::kAdministrator;
-  return make_error(Errc::kInvalidArgument,
-                    "privlvl '" + std::string(s) + "' is not callback, user, operator or administrator");
+  return make_error(
+      Errc::kInvalidArgument,
+      "privlvl '" + std::string(s) + "' is not callback, user, operator or administrator");
 }
 
 Result<AuthType> parse_auth(std::string_view s) {
@@ -31,7 +32,8 @@ Result<AuthType> parse_auth(std::string_view s) {
   if (v == "md5") return AuthType::kMd5;
   if (v == "password" || v == "straight") return AuthType::kPassword;
   if (v == "none") return AuthType::kNone;
-  return make_error(Errc::kInvalidArgument, "auth '" + std::string(s) + "' is not md5, password or none");
+  return make_error(Errc::kInvalidArgument,
+                    "auth '" + std::string(s) + "' is not md5, password or none");
 }
 
 // The key's value is secret: messages describe its shape only.
@@ -46,7 +48,8 @@ Result<std::vector<uint8_t>> parse_hex_kg(std::string_view s) {
   for (size_t i = 0; i < s.size(); i += 2) {
     int hi = hex_digit(s[i]);
     int lo = hex_digit(s[i + 1]);
-    if (hi < 0 || lo < 0) return make_error(Errc::kInvalidArgument, "hexadecimal_kg has a non-hex digit");
+    if (hi < 0 || lo < 0)
+      return make_error(Errc::kInvalidArgument, "hexadecimal_kg has a non-hex digit");
     out.push_back(static_cast<uint8_t>(hi * 16 + lo));
   }
   return out;
@@ -57,7 +60,8 @@ Result<uint8_t> parse_cipher_suite(std::string_view s) {
   if (!n || *n < 0 || *n > 255 || !IPMI_CIPHER_SUITE_ID_SUPPORTED(static_cast<unsigned>(*n))) {
     return make_error(Errc::kInvalidArgument,
                       "cipher '" + std::string(s) +
-                          "' is not a supported cipher suite (0-3, 6-8, 11-12, 15-17); 3 is the "
+                          "' is not a supported cipher suite (0-3, 6-8, 11-12, "
+                          "15-17); 3 is the "
                           "common choice");
   }
   return static_cast<uint8_t>(*n);

@@ -4,7 +4,9 @@
 
 namespace vmha::ipmi {
 
-IpmiPowerDevice::~IpmiPowerDevice() { explicit_bzero(params_.password.data(), params_.password.size()); }
+IpmiPowerDevice::~IpmiPowerDevice() {
+  explicit_bzero(params_.password.data(), params_.password.size());
+}
 
 Result<Session*> IpmiPowerDevice::session() {
   if (!session_) {

@@ -50,10 +50,9 @@ Result<Login> login(SessionParams p) {
         // maximum privilege rather than the one asked for.
         IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE, IPMI_FLAGS_DEFAULT);
   } else {
-    rc = ipmi_ctx_open_outofband(ctx.get(), host.c_str(), user, pass,
-                                 static_cast<uint8_t>(p.auth), static_cast<uint8_t>(p.privilege),
-                                 timeout, retransmit, IPMI_WORKAROUND_FLAGS_DEFAULT,
-                                 IPMI_FLAGS_DEFAULT);
+    rc = ipmi_ctx_open_outofband(ctx.get(), host.c_str(), user, pass, static_cast<uint8_t>(p.auth),
+                                 static_cast<uint8_t>(p.privilege), timeout, retransmit,
+                                 IPMI_WORKAROUND_FLAGS_DEFAULT, IPMI_FLAGS_DEFAULT);
   }
   explicit_bzero(p.password.data(), p.password.size());
   if (rc < 0) return map_error(ipmi_ctx_errnum(ctx.get()), p.bmc_name(), true);
@@ -67,10 +66,11 @@ Result<Session> Session::open(SessionParams p) {
   Millis budget = p.timeout;
   auto r = run_bounded<Login>([p = std::move(p)]() mutable { return login(std::move(p)); }, budget,
                               "login to " + bmc);
-  // The hard bound fired (libfreeipmi overshot its own timeout): say where to look.
+  // The hard bound fired (libfreeipmi overshot its own timeout): say where to
+  // look.
   if (!r && r.error().code == Errc::kTimeout && r.error().message.ends_with(" ms")) {
-    return make_error(Errc::kTimeout, r.error().message +
-                                          "; check ip, ipport, cipher and that the BMC is up");
+    return make_error(Errc::kTimeout,
+                      r.error().message + "; check ip, ipport, cipher and that the BMC is up");
   }
   if (!r) return r.error();
   return Session(std::move(r->ctx), bmc, budget);
@@ -94,7 +94,8 @@ Result<bool> Session::power_is_on() {
         }
         uint64_t on = 0;
         if (fiid_obj_get(rs.get(), "current_power_state.power_is_on", &on) < 0) {
-          return make_error(Errc::kInternal, bmc + " sent a chassis status without the power state");
+          return make_error(Errc::kInternal,
+                            bmc + " sent a chassis status without the power state");
         }
         return on != 0;
       },

@@ -14,13 +14,17 @@ struct ipmi_ctx;
 
 namespace vmha::ipmi {
 
-enum class ChassisControl : uint8_t { kPowerDown = 0, kPowerUp = 1, kPowerCycle = 2, kHardReset = 3 };
+enum class ChassisControl : uint8_t {
+  kPowerDown = 0,
+  kPowerUp = 1,
+  kPowerCycle = 2,
+  kHardReset = 3
+};
 
 class Session {
  public:
   // The password is wiped from `params` memory here once libfreeipmi holds it.
   static Result<Session> open(SessionParams params);
-
 
   Result<bool> power_is_on();
   Status chassis_control(ChassisControl c);

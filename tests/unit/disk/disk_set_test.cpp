@@ -29,8 +29,9 @@ class DiskSetTest : public ::testing::Test {
     Header h;
     h.timeout_msgwait = msgwait;
     encode_header(h, std::span<uint8_t>(bytes).first(512));
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
-                                                static_cast<std::streamsize>(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()),
+               static_cast<std::streamsize>(bytes.size()));
     return path;
   }
 
@@ -61,7 +62,8 @@ TEST_F(DiskSetTest, MajorityOfThreeSurvivesOneMissingDevice) {
   EXPECT_EQ(set->majority(), 2u);
   ManualClock clock;
   EXPECT_TRUE(set->send("n", Command::kOff, "me", clock).ok());
-  auto none = DiskSet::open({image("c"), (dir_ / "x").string(), (dir_ / "y").string()}, Millis(2000));
+  auto none =
+      DiskSet::open({image("c"), (dir_ / "x").string(), (dir_ / "y").string()}, Millis(2000));
   ASSERT_FALSE(none.ok());
   EXPECT_EQ(none.error().code, Errc::kUnreachable);
   EXPECT_NE(none.error().message.find("only 1 of 3"), std::string::npos);
@@ -93,10 +95,12 @@ TEST_F(DiskSetTest, CorruptHeaderIsRefusedWithTheDevicesName) {
 TEST(DiskBounded, AHungCallIsAbandonedAtTheTimeout) {
   auto release = std::make_shared<std::promise<void>>();
   std::shared_future<void> gate = release->get_future().share();
-  auto r = run_bounded<int>([gate]() -> Result<int> {
-    gate.wait();
-    return 1;
-  }, Millis(50), "test call");
+  auto r = run_bounded<int>(
+      [gate]() -> Result<int> {
+        gate.wait();
+        return 1;
+      },
+      Millis(50), "test call");
   release->set_value();
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, Errc::kTimeout);

@@ -18,7 +18,8 @@ TEST(FenceArgs, StdinSkipsCommentsAndBlankLinesAndStripsQuotes) {
 
 TEST(FenceArgs, StdinMapsDeprecatedNamesAndDashes) {
   Args a = parse_stdin_text(
-      "ipaddr=1.2.3.4\nlogin=admin\npasswd=pw\npasswd-script=/bin/x\nport=n1\npower-wait=3\n",
+      "ipaddr=1.2.3.4\nlogin=admin\npasswd=pw\npasswd-"
+      "script=/bin/x\nport=n1\npower-wait=3\n",
       ipmi_spec());
   EXPECT_EQ(a.values.at("ip"), "1.2.3.4");
   EXPECT_EQ(a.values.at("username"), "admin");
@@ -31,10 +32,12 @@ TEST(FenceArgs, StdinMapsDeprecatedNamesAndDashes) {
 
 TEST(FenceArgs, StdinBooleanSpellings) {
   for (const char* t : {"1", "yes", "on", "true", "TRUE"}) {
-    EXPECT_EQ(parse_stdin_text(std::string("lanplus=") + t, ipmi_spec()).values.at("lanplus"), "1") << t;
+    EXPECT_EQ(parse_stdin_text(std::string("lanplus=") + t, ipmi_spec()).values.at("lanplus"), "1")
+        << t;
   }
   for (const char* f : {"0", "no", "off", "false"}) {
-    EXPECT_EQ(parse_stdin_text(std::string("lanplus=") + f, ipmi_spec()).values.at("lanplus"), "0") << f;
+    EXPECT_EQ(parse_stdin_text(std::string("lanplus=") + f, ipmi_spec()).values.at("lanplus"), "0")
+        << f;
   }
   Args bad = parse_stdin_text("lanplus=perhaps", ipmi_spec());
   EXPECT_FALSE(bad.values.contains("lanplus"));
@@ -56,9 +59,9 @@ TEST(FenceArgs, UnknownKeyWarningNeverQuotesTheValue) {
 }
 
 TEST(FenceArgs, CommandLineLongShortAndClusters) {
-  auto a = parse_command_line({"--ip=1.2.3.4", "--username", "admin", "-p", "pw", "-Po",
-                               "status", "--power-wait=2", "-C3"},
-                              ipmi_spec());
+  auto a = parse_command_line(
+      {"--ip=1.2.3.4", "--username", "admin", "-p", "pw", "-Po", "status", "--power-wait=2", "-C3"},
+      ipmi_spec());
   ASSERT_TRUE(a.ok()) << a.error().message;
   EXPECT_EQ(a->values.at("ip"), "1.2.3.4");
   EXPECT_EQ(a->values.at("username"), "admin");

@@ -11,7 +11,9 @@
 namespace vmha::fence {
 namespace {
 
-Options from(std::string_view stdin_text) { return Options(ipmi_spec(), parse_stdin_text(stdin_text, ipmi_spec())); }
+Options from(std::string_view stdin_text) {
+  return Options(ipmi_spec(), parse_stdin_text(stdin_text, ipmi_spec()));
+}
 
 TEST(FenceOptions, SecondsAcceptFractionsAndUnits) {
   EXPECT_EQ(parse_seconds_ms("2"), 2000);

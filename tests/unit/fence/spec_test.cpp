@@ -5,7 +5,7 @@
 namespace vmha::embedded {
 std::string_view fence_vmha_ipmi_xml();
 std::string_view fence_vmha_disk_xml();
-}
+}  // namespace vmha::embedded
 
 namespace vmha::fence {
 namespace {
