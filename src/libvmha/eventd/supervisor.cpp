@@ -1,0 +1,267 @@
+#include "libvmha/eventd/supervisor.h"
+
+#include <libvirt/libvirt.h>
+
+namespace vmha::eventd {
+
+const char* to_string(Command::Kind k) {
+  switch (k) {
+    case Command::Kind::kSetAttr: return "set-attribute";
+    case Command::Kind::kRecordPauseTime: return "record-pause-time";
+    case Command::Kind::kResume: return "resume";
+    case Command::Kind::kPause: return "pause";
+    case Command::Kind::kDestroy: return "destroy";
+    case Command::Kind::kFailResource: return "fail-resource";
+    case Command::Kind::kMarkStopped: return "mark-stopped";
+    case Command::Kind::kJournal: return "journal";
+  }
+  return "unknown";
+}
+
+Supervisor::Supervisor(SupervisorOptions options) : opt_(std::move(options)) {}
+
+int Supervisor::paused_count() const {
+  int n = 0;
+  for (const auto& [name, g] : guests_)
+    if (g.policy && g.condition == virt::Condition::kPausedIoError) ++n;
+  return n;
+}
+
+policy::Health Supervisor::storage_health() const {
+  if (maintenance_) return policy::Health::kGreen;
+  // A guest paused on an I/O error is a storage alarm even before (or
+  // without) a heartbeat failing.
+  policy::Health from_guests = paused_count() > 0 ? policy::Health::kYellow : policy::Health::kGreen;
+  return policy::worst(heartbeat_health_, from_guests);
+}
+
+void Supervisor::publish_health(std::vector<Command>& out) {
+  std::string storage = policy::to_string(storage_health());
+  if (storage != published_storage_) {
+    out.push_back({Command::Kind::kSetAttr, "", "", kStorageHealthAttr, storage});
+    published_storage_ = storage;
+  }
+  int paused = paused_count();
+  if (paused != published_paused_) {
+    out.push_back({Command::Kind::kSetAttr, "", "", kPausedCountAttr, std::to_string(paused)});
+    published_paused_ = paused;
+  }
+}
+
+void Supervisor::journal(std::vector<Command>& out, const std::string& subject,
+                         const std::string& what, const std::string& detail) {
+  Command c{Command::Kind::kJournal, subject, "", what, detail};
+  out.push_back(std::move(c));
+}
+
+void Supervisor::set_agent_stopping(const std::string& domain, bool stopping) {
+  if (stopping) agent_stopping_.insert(domain);
+  else agent_stopping_.erase(domain);
+}
+
+void Supervisor::entered_io_pause(GuestView& g, int64_t now_wall_s, std::vector<Command>& out) {
+  if (g.paused_since == 0) g.paused_since = now_wall_s;
+  g.quorum_lost_since_pause = !quorate_;
+  if (g.policy && g.policy->paused_since == 0) {
+    g.policy->paused_since = g.paused_since;
+    // The agent's monitor counts kill_paused_after from this record.
+    out.push_back({Command::Kind::kRecordPauseTime, g.name, g.policy->resource, "", "",
+                   g.paused_since});
+  }
+}
+
+std::vector<Command> Supervisor::on_event(const virt::DomainEvent& e, int64_t now_wall_s, Millis now) {
+  std::vector<Command> out;
+  switch (e.kind) {
+    case virt::EventKind::kConnected:
+      libvirt_connected_ = true;
+      libvirt_lost_at_.reset();
+      if (published_libvirt_ != "green") {
+        out.push_back({Command::Kind::kSetAttr, "", "", kLibvirtHealthAttr, "green"});
+        published_libvirt_ = "green";
+      }
+      journal(out, e.uri, "libvirt connected", "");
+      break;
+    case virt::EventKind::kDisconnected:
+      if (libvirt_connected_ || !libvirt_lost_at_) libvirt_lost_at_ = now;
+      libvirt_connected_ = false;
+      journal(out, e.uri, "libvirt not answering",
+              std::string(virt::to_string(e.disconnect)) + ": " + e.message);
+      break;
+    case virt::EventKind::kResync: on_resync(e, now_wall_s, out); break;
+    case virt::EventKind::kLifecycle: on_lifecycle(e, now_wall_s, out); break;
+    case virt::EventKind::kIoError: {
+      auto it = guests_.find(e.domain);
+      journal(out, e.domain, "I/O error",
+              e.io_reason + " on " + e.io_src_path + " (" + virt::io_action_name(e.io_action) + ")");
+      if (it != guests_.end() && e.io_action == VIR_DOMAIN_EVENT_IO_ERROR_PAUSE) {
+        it->second.condition = virt::Condition::kPausedIoError;
+        entered_io_pause(it->second, now_wall_s, out);
+      }
+      break;
+    }
+    case virt::EventKind::kWatchdog:
+      journal(out, e.domain, "guest watchdog fired", virt::watchdog_action_name(e.watchdog_action));
+      break;
+    case virt::EventKind::kControlError:
+      journal(out, e.domain, "libvirt lost control of QEMU", "");
+      break;
+  }
+  publish_health(out);
+  return out;
+}
+
+void Supervisor::on_resync(const virt::DomainEvent& e, int64_t now_wall_s, std::vector<Command>& out) {
+  std::map<std::string, GuestView> fresh;
+  for (const auto& d : e.domains) {
+    GuestView g;
+    g.name = d.name;
+    auto old = guests_.find(d.name);
+    if (old != guests_.end()) g = old->second;
+    g.condition = virt::classify(d.state, d.reason);
+    if (!d.active) g.condition = virt::Condition::kAbsent;
+    if (d.ha_metadata) {
+      if (auto p = virt::parse_ha_policy(*d.ha_metadata)) g.policy = *p;
+    }
+    if (g.condition == virt::Condition::kPausedIoError) {
+      if (g.policy && g.policy->paused_since > 0) g.paused_since = g.policy->paused_since;
+      entered_io_pause(g, now_wall_s, out);
+    } else {
+      g.paused_since = 0;
+    }
+    if (d.active || d.persistent) fresh[d.name] = std::move(g);
+  }
+  guests_ = std::move(fresh);
+  journal(out, e.uri, "resynchronised", std::to_string(guests_.size()) + " domains");
+}
+
+void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, std::vector<Command>& out) {
+  GuestView& g = guests_[e.domain];
+  g.name = e.domain;
+  virt::Condition before = g.condition;
+  if (e.has_state) g.condition = virt::classify(e.state, e.reason);
+  if (e.event == VIR_DOMAIN_EVENT_STARTED) {
+    g.paused_since = 0;
+    g.paused_by_isolation = false;
+    // The agent writes the policy right after start; the next resync or
+    // metadata read brings it. Until then the guest is not treated as HA.
+  }
+  if (g.condition == virt::Condition::kPausedIoError && before != virt::Condition::kPausedIoError) {
+    journal(out, e.domain, "paused on I/O error", virt::lifecycle_name(e.event, e.detail));
+    entered_io_pause(g, now_wall_s, out);
+  }
+  if (g.condition == virt::Condition::kRunning && before == virt::Condition::kPausedIoError) {
+    journal(out, e.domain, "resumed", "");
+    g.paused_since = 0;
+    if (g.policy) g.policy->paused_since = 0;
+  }
+  if (e.event != VIR_DOMAIN_EVENT_STOPPED) return;
+  g.paused_since = 0;
+  bool ours = agent_stopping_.count(e.domain) > 0;
+  std::string how = virt::lifecycle_name(e.event, e.detail);
+  journal(out, e.domain, "stopped", how + (ours ? " (by the resource agent)" : ""));
+  if (!g.policy || ours || maintenance_ || g.policy->resource.empty()) return;
+  const std::string& rsc = g.policy->resource;
+  switch (e.detail) {
+    case VIR_DOMAIN_EVENT_STOPPED_CRASHED:
+    case VIR_DOMAIN_EVENT_STOPPED_FAILED:
+      // QEMU died: recovery need not wait for the next monitor.
+      out.push_back({Command::Kind::kFailResource, e.domain, rsc, "", "QEMU died (" + how + ")"});
+      break;
+    case VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN:
+      if (g.policy->guest_shutdown == virt::GuestShutdown::kStop)
+        out.push_back({Command::Kind::kMarkStopped, e.domain, rsc, "", "guest shut itself down"});
+      else
+        out.push_back({Command::Kind::kFailResource, e.domain, rsc, "", "guest shut itself down"});
+      break;
+    default: break;  // destroyed, migrated, saved: someone meant it
+  }
+}
+
+std::vector<Command> Supervisor::on_storage_health(policy::Health h) {
+  std::vector<Command> out;
+  if (h != heartbeat_health_)
+    journal(out, "storage", std::string("heartbeat ") + policy::to_string(h), "");
+  heartbeat_health_ = h;
+  publish_health(out);
+  return out;
+}
+
+std::vector<Command> Supervisor::on_quorum(bool quorate) {
+  std::vector<Command> out;
+  if (quorate == quorate_) return out;
+  quorate_ = quorate;
+  journal(out, opt_.node, quorate ? "quorum regained" : "quorum lost", "");
+  for (auto& [name, g] : guests_) {
+    if (!g.policy) continue;
+    if (!quorate) {
+      if (g.condition == virt::Condition::kPausedIoError) g.quorum_lost_since_pause = true;
+      bool running = g.condition == virt::Condition::kRunning;
+      if (policy::on_quorum_lost(opt_.isolation, running, maintenance_) == policy::GuestAction::kPause) {
+        g.paused_by_isolation = true;
+        out.push_back({Command::Kind::kPause, name, g.policy->resource, "", "quorum lost"});
+      }
+    } else {
+      bool still_paused = g.condition == virt::Condition::kPausedOther ||
+                          g.condition == virt::Condition::kRunning;  // pause may not have landed
+      if (policy::on_quorum_regained(g.paused_by_isolation, still_paused) == policy::GuestAction::kResume)
+        out.push_back({Command::Kind::kResume, name, g.policy->resource, "", "quorum regained"});
+      g.paused_by_isolation = false;
+    }
+  }
+  return out;
+}
+
+std::vector<Command> Supervisor::on_maintenance(bool on) {
+  std::vector<Command> out;
+  if (on == maintenance_) return out;
+  maintenance_ = on;
+  journal(out, opt_.node, on ? "maintenance entered" : "maintenance left", "");
+  publish_health(out);
+  return out;
+}
+
+std::vector<Command> Supervisor::tick(int64_t now_wall_s, Millis now) {
+  std::vector<Command> out;
+  if (!libvirt_connected_ && libvirt_lost_at_ && now - *libvirt_lost_at_ >= opt_.libvirt_grace) {
+    std::string want = maintenance_ ? "green" : "red";
+    if (published_libvirt_ != want) {
+      out.push_back({Command::Kind::kSetAttr, "", "", kLibvirtHealthAttr, want});
+      published_libvirt_ = want;
+    }
+  }
+  bool storage_ok = opt_.heartbeat_configured ? heartbeat_health_ == policy::Health::kGreen : true;
+  for (auto& [name, g] : guests_) {
+    if (!g.policy || g.condition != virt::Condition::kPausedIoError) continue;
+    policy::PausedOnIoError p;
+    p.behavior = g.policy->resume;
+    p.paused_for_s = now_wall_s - g.paused_since;
+    p.kill_paused_after_s = g.policy->kill_paused_after_s;
+    p.storage_ok = storage_ok;
+    p.quorum_lost_since_pause = g.quorum_lost_since_pause || !quorate_;
+    p.maintenance = maintenance_;
+    switch (policy::decide_paused(p)) {
+      case policy::GuestAction::kDestroy:
+        out.push_back({Command::Kind::kDestroy, name, g.policy->resource, "",
+                       "paused on I/O error past kill_paused_after"});
+        // Destroyed: the cluster recovers it, elsewhere if this node is red.
+        out.push_back({Command::Kind::kFailResource, name, g.policy->resource, "",
+                       "killed after kill_paused_after"});
+        g.condition = virt::Condition::kAbsent;
+        break;
+      case policy::GuestAction::kResume: {
+        auto last = last_resume_try_.find(name);
+        if (last != last_resume_try_.end() && now - last->second < opt_.resume_retry)
+          break;
+        last_resume_try_[name] = now;
+        out.push_back({Command::Kind::kResume, name, g.policy->resource, "", "storage answers again"});
+        break;
+      }
+      default: break;
+    }
+  }
+  publish_health(out);
+  return out;
+}
+
+}  // namespace vmha::eventd

@@ -1,0 +1,113 @@
+// The decisions of vmha-eventd as a state machine without I/O: it is fed
+// libvirt events, storage health, quorum and maintenance changes and clock
+// ticks, and answers with commands (attribute updates, guest actions,
+// cluster requests, journal records) that the daemon carries out. Everything
+// here runs on the daemon's loop thread.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "libvmha/base/clock.h"
+#include "libvmha/policy/guest_actions.h"
+#include "libvmha/policy/storage_health.h"
+#include "libvmha/virt/condition.h"
+#include "libvmha/virt/domain_event.h"
+#include "libvmha/virt/ha_metadata.h"
+
+namespace vmha::eventd {
+
+inline constexpr const char* kStorageHealthAttr = "#health-vmha-storage";
+inline constexpr const char* kLibvirtHealthAttr = "#health-vmha-libvirt";
+inline constexpr const char* kPausedCountAttr = "vmha-paused-io";
+inline constexpr const char* kMaintenanceAttr = "vmha-maintenance";
+
+struct SupervisorOptions {
+  std::string node;
+  policy::IsolationResponse isolation = policy::IsolationResponse::kPause;
+  // libvirtd unreachable for longer than this turns #health-vmha-libvirt red.
+  Millis libvirt_grace{2000};
+  // Resume attempts per guest at most this often. Without a heartbeat,
+  // storage is assumed back and tried this often (a resume on still-failing
+  // storage just pauses the guest again).
+  Millis resume_retry{2000};
+  bool heartbeat_configured = false;
+};
+
+struct Command {
+  enum class Kind {
+    kSetAttr,           // name = value on this node
+    kRecordPauseTime,   // store paused-since in the domain's HA metadata
+    kResume,
+    kPause,
+    kDestroy,
+    kFailResource,      // tell the controller the resource failed here
+    kMarkStopped,       // target-role=Stopped for the resource
+    kJournal,           // a detection worth recording
+  };
+  Kind kind;
+  std::string domain;
+  std::string resource;
+  std::string name;   // attribute name, or journal "what"
+  std::string value;  // attribute value, or journal detail
+  int64_t paused_since = 0;
+};
+
+const char* to_string(Command::Kind k);
+
+class Supervisor {
+ public:
+  explicit Supervisor(SupervisorOptions options);
+
+  std::vector<Command> on_event(const virt::DomainEvent& e, int64_t now_wall_s, Millis now);
+  std::vector<Command> on_storage_health(policy::Health h);
+  std::vector<Command> on_quorum(bool quorate);
+  std::vector<Command> on_maintenance(bool on);
+  // Deadlines, retries and the libvirt grace period; call about once a second.
+  std::vector<Command> tick(int64_t now_wall_s, Millis now);
+  // The agent is stopping resource's guest on purpose (its marker file), so
+  // its shutdown is not the guest's own.
+  void set_agent_stopping(const std::string& domain, bool stopping);
+
+  // For status output and tests.
+  struct GuestView {
+    std::string name;
+    std::optional<virt::HaPolicy> policy;
+    virt::Condition condition = virt::Condition::kUnknown;
+    int64_t paused_since = 0;  // wall s; 0 unless paused on an I/O error
+    bool quorum_lost_since_pause = false;
+    bool paused_by_isolation = false;
+  };
+  const std::map<std::string, GuestView>& guests() const { return guests_; }
+  bool quorate() const { return quorate_; }
+  bool maintenance() const { return maintenance_; }
+  policy::Health storage_health() const;
+
+ private:
+  void publish_health(std::vector<Command>& out);
+  void on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, std::vector<Command>& out);
+  void on_resync(const virt::DomainEvent& e, int64_t now_wall_s, std::vector<Command>& out);
+  void entered_io_pause(GuestView& g, int64_t now_wall_s, std::vector<Command>& out);
+  void journal(std::vector<Command>& out, const std::string& subject, const std::string& what,
+               const std::string& detail);
+  int paused_count() const;
+
+  SupervisorOptions opt_;
+  std::map<std::string, GuestView> guests_;
+  std::set<std::string> agent_stopping_;
+  std::map<std::string, Millis> last_resume_try_;
+  policy::Health heartbeat_health_ = policy::Health::kGreen;
+  std::string published_storage_;
+  std::string published_libvirt_;
+  int published_paused_ = -1;
+  bool quorate_ = true;
+  bool maintenance_ = false;
+  bool libvirt_connected_ = false;
+  std::optional<Millis> libvirt_lost_at_;
+};
+
+}  // namespace vmha::eventd

@@ -1,0 +1,214 @@
+#include "libvmha/eventd/supervisor.h"
+
+#include <gtest/gtest.h>
+#include <libvirt/libvirt.h>
+
+#include <algorithm>
+
+namespace vmha::eventd {
+namespace {
+
+using K = Command::Kind;
+
+std::string policy_xml(const char* behavior, int kill_after, const char* shutdown = "restart") {
+  virt::HaPolicy p;
+  p.resource = std::string("rsc-") + behavior;
+  p.resume = *virt::parse_resume_behavior(behavior);
+  p.kill_paused_after_s = kill_after;
+  p.guest_shutdown = *virt::parse_guest_shutdown(shutdown);
+  return virt::to_xml(p);
+}
+
+virt::DomainSnapshot running(const std::string& name, std::optional<std::string> meta) {
+  virt::DomainSnapshot d;
+  d.name = name;
+  d.state = VIR_DOMAIN_RUNNING;
+  d.reason = VIR_DOMAIN_RUNNING_BOOTED;
+  d.active = true;
+  d.ha_metadata = std::move(meta);
+  return d;
+}
+
+virt::DomainEvent lifecycle(const std::string& name, int event, int detail) {
+  virt::DomainEvent e;
+  e.kind = virt::EventKind::kLifecycle;
+  e.domain = name;
+  e.event = event;
+  e.detail = detail;
+  if (auto s = virt::state_after(event, detail)) {
+    e.has_state = true;
+    e.state = s->first;
+    e.reason = s->second;
+  }
+  return e;
+}
+
+std::vector<Command> of(const std::vector<Command>& cs, K kind) {
+  std::vector<Command> out;
+  std::copy_if(cs.begin(), cs.end(), std::back_inserter(out), [&](const Command& c) { return c.kind == kind; });
+  return out;
+}
+
+std::optional<std::string> attr(const std::vector<Command>& cs, const std::string& name) {
+  std::optional<std::string> v;
+  for (const auto& c : cs)
+    if (c.kind == K::kSetAttr && c.name == name) v = c.value;
+  return v;
+}
+
+class SupervisorTest : public ::testing::Test {
+ protected:
+  SupervisorTest() : sup_(SupervisorOptions{.node = "n1"}) {}
+
+  std::vector<Command> resync(std::vector<virt::DomainSnapshot> ds) {
+    virt::DomainEvent c;
+    c.kind = virt::EventKind::kConnected;
+    auto out = sup_.on_event(c, wall_, now_);
+    virt::DomainEvent e;
+    e.kind = virt::EventKind::kResync;
+    e.domains = std::move(ds);
+    auto more = sup_.on_event(e, wall_, now_);
+    out.insert(out.end(), more.begin(), more.end());
+    return out;
+  }
+  std::vector<Command> event(const virt::DomainEvent& e) { return sup_.on_event(e, wall_, now_); }
+  std::vector<Command> pause_io(const std::string& name) {
+    return event(lifecycle(name, VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_IOERROR));
+  }
+  std::vector<Command> advance(int seconds) {
+    wall_ += seconds;
+    now_ += Millis(seconds * 1000);
+    return sup_.tick(wall_, now_);
+  }
+
+  Supervisor sup_;
+  int64_t wall_ = 1'000'000;
+  Millis now_{50'000};
+};
+
+TEST_F(SupervisorTest, IoPauseRaisesHealthAndRecordsTheTime) {
+  auto first = resync({running("a", policy_xml("kill", 10)), running("plain", std::nullopt)});
+  EXPECT_EQ(attr(first, kStorageHealthAttr), "green");
+  EXPECT_EQ(attr(first, kPausedCountAttr), "0");
+  EXPECT_EQ(attr(first, kLibvirtHealthAttr), "green");
+
+  auto out = pause_io("a");
+  EXPECT_EQ(attr(out, kStorageHealthAttr), "yellow");
+  EXPECT_EQ(attr(out, kPausedCountAttr), "1");
+  auto rec = of(out, K::kRecordPauseTime);
+  ASSERT_EQ(rec.size(), 1u);
+  EXPECT_EQ(rec[0].paused_since, wall_);
+  EXPECT_FALSE(of(out, K::kJournal).empty());
+  // A non-HA guest pausing is journalled but is nobody's business.
+  auto plain = pause_io("plain");
+  EXPECT_TRUE(of(plain, K::kRecordPauseTime).empty());
+  EXPECT_FALSE(attr(plain, kPausedCountAttr).has_value());
+}
+
+TEST_F(SupervisorTest, KillResumesInTimeThenDestroysAtTheDeadline) {
+  resync({running("a", policy_xml("kill", 10))});
+  pause_io("a");
+  auto t1 = advance(1);
+  ASSERT_EQ(of(t1, K::kResume).size(), 1u);
+  EXPECT_TRUE(of(advance(1), K::kResume).size() <= 1u);
+  auto late = advance(9);
+  ASSERT_EQ(of(late, K::kDestroy).size(), 1u);
+  ASSERT_EQ(of(late, K::kFailResource).size(), 1u);
+  EXPECT_EQ(of(late, K::kFailResource)[0].resource, "rsc-kill");
+  EXPECT_TRUE(of(advance(1), K::kDestroy).empty()) << "destroyed once";
+}
+
+TEST_F(SupervisorTest, LeavePausedIsLeftAlone) {
+  resync({running("a", policy_xml("leave_paused", 1))});
+  pause_io("a");
+  auto out = advance(5);
+  EXPECT_TRUE(of(out, K::kResume).empty());
+  EXPECT_TRUE(of(out, K::kDestroy).empty());
+}
+
+TEST_F(SupervisorTest, ResumeWaitsForAGreenHeartbeat) {
+  Supervisor sup(SupervisorOptions{.node = "n1", .heartbeat_configured = true});
+  virt::DomainEvent r;
+  r.kind = virt::EventKind::kResync;
+  r.domains = {running("a", policy_xml("auto_resume", 80))};
+  sup.on_event(r, wall_, now_);
+  sup.on_event(lifecycle("a", VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_IOERROR), wall_, now_);
+  auto red = sup.on_storage_health(policy::Health::kRed);
+  EXPECT_EQ(attr(red, kStorageHealthAttr), "red");
+  EXPECT_TRUE(of(sup.tick(wall_ + 3, now_ + Millis(3000)), K::kResume).empty());
+  auto green = sup.on_storage_health(policy::Health::kGreen);
+  EXPECT_EQ(attr(green, kStorageHealthAttr), "yellow") << "the guest is still paused";
+  EXPECT_EQ(of(sup.tick(wall_ + 4, now_ + Millis(4000)), K::kResume).size(), 1u);
+  auto resumed = sup.on_event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED),
+                              wall_, now_);
+  EXPECT_EQ(attr(resumed, kStorageHealthAttr), "green");
+  EXPECT_EQ(attr(resumed, kPausedCountAttr), "0");
+}
+
+TEST_F(SupervisorTest, QuorumLossPausesAndRegainResumesOnlyOwnPauses) {
+  resync({running("a", policy_xml("auto_resume", 80)), running("b", policy_xml("auto_resume", 80)),
+          running("plain", std::nullopt)});
+  pause_io("b");
+  auto lost = sup_.on_quorum(false);
+  auto pauses = of(lost, K::kPause);
+  ASSERT_EQ(pauses.size(), 1u);
+  EXPECT_EQ(pauses[0].domain, "a");
+  event(lifecycle("a", VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED));
+  auto regained = sup_.on_quorum(true);
+  auto resumes = of(regained, K::kResume);
+  ASSERT_EQ(resumes.size(), 1u);
+  EXPECT_EQ(resumes[0].domain, "a");
+  // b paused on I/O while quorum was lost: it may have been restarted
+  // elsewhere, so it is never resumed here.
+  EXPECT_TRUE(of(advance(3), K::kResume).empty());
+}
+
+TEST_F(SupervisorTest, StopsAreToldApart) {
+  resync({running("crash", policy_xml("kill", 80)), running("bye", policy_xml("kill", 80, "stop")),
+          running("again", policy_xml("kill", 80, "restart")), running("ours", policy_xml("kill", 80)),
+          running("admin", policy_xml("kill", 80))});
+  auto crash = event(lifecycle("crash", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FAILED));
+  ASSERT_EQ(of(crash, K::kFailResource).size(), 1u);
+  auto bye = event(lifecycle("bye", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN));
+  EXPECT_EQ(of(bye, K::kMarkStopped).size(), 1u);
+  EXPECT_TRUE(of(bye, K::kFailResource).empty());
+  auto again = event(lifecycle("again", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN));
+  EXPECT_EQ(of(again, K::kFailResource).size(), 1u);
+  sup_.set_agent_stopping("ours", true);
+  auto ours = event(lifecycle("ours", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN));
+  EXPECT_TRUE(of(ours, K::kFailResource).empty());
+  EXPECT_TRUE(of(ours, K::kMarkStopped).empty());
+  auto admin = event(lifecycle("admin", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED));
+  EXPECT_TRUE(of(admin, K::kFailResource).empty());
+}
+
+TEST_F(SupervisorTest, LibvirtHealthRedAfterGraceGreenOnReconnect) {
+  resync({});
+  virt::DomainEvent down;
+  down.kind = virt::EventKind::kDisconnected;
+  down.disconnect = virt::DisconnectReason::kKeepalive;
+  event(down);
+  EXPECT_FALSE(attr(advance(1), kLibvirtHealthAttr).has_value()) << "within the grace period";
+  EXPECT_EQ(attr(advance(2), kLibvirtHealthAttr), "red");
+  virt::DomainEvent up;
+  up.kind = virt::EventKind::kConnected;
+  EXPECT_EQ(attr(event(up), kLibvirtHealthAttr), "green");
+}
+
+TEST_F(SupervisorTest, MaintenanceSilencesAlarmsAndActions) {
+  resync({running("a", policy_xml("kill", 1)), running("c", policy_xml("kill", 80))});
+  auto on = sup_.on_maintenance(true);
+  pause_io("a");
+  auto out = advance(5);
+  EXPECT_TRUE(of(out, K::kDestroy).empty());
+  EXPECT_TRUE(of(out, K::kResume).empty());
+  EXPECT_EQ(sup_.storage_health(), policy::Health::kGreen);
+  auto crash = event(lifecycle("c", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_CRASHED));
+  EXPECT_TRUE(of(crash, K::kFailResource).empty());
+  EXPECT_TRUE(of(sup_.on_quorum(false), K::kPause).empty());
+  auto off = sup_.on_maintenance(false);
+  EXPECT_EQ(attr(off, kStorageHealthAttr), "yellow");
+}
+
+}  // namespace
+}  // namespace vmha::eventd
