@@ -54,11 +54,6 @@ void Supervisor::journal(std::vector<Command>& out, const std::string& subject,
   out.push_back(std::move(c));
 }
 
-void Supervisor::set_agent_stopping(const std::string& domain, bool stopping) {
-  if (stopping) agent_stopping_.insert(domain);
-  else agent_stopping_.erase(domain);
-}
-
 void Supervisor::entered_io_pause(GuestView& g, int64_t now_wall_s, std::vector<Command>& out) {
   if (g.paused_since == 0) g.paused_since = now_wall_s;
   g.quorum_lost_since_pause = !quorate_;
@@ -157,7 +152,7 @@ void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, st
   }
   if (e.event != VIR_DOMAIN_EVENT_STOPPED) return;
   g.paused_since = 0;
-  bool ours = agent_stopping_.count(e.domain) > 0;
+  bool ours = g.policy && opt_.agent_is_stopping && opt_.agent_is_stopping(g.policy->resource);
   std::string how = virt::lifecycle_name(e.event, e.detail);
   journal(out, e.domain, "stopped", how + (ours ? " (by the resource agent)" : ""));
   if (!g.policy || ours || maintenance_ || g.policy->resource.empty()) return;

@@ -6,9 +6,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -36,6 +36,9 @@ struct SupervisorOptions {
   // storage just pauses the guest again).
   Millis resume_retry{2000};
   bool heartbeat_configured = false;
+  // Whether the resource agent is stopping resource's guest on purpose (its
+  // marker under the run directory), so its shutdown is not the guest's own.
+  std::function<bool(const std::string& resource)> agent_is_stopping;
 };
 
 struct Command {
@@ -69,9 +72,6 @@ class Supervisor {
   std::vector<Command> on_maintenance(bool on);
   // Deadlines, retries and the libvirt grace period; call about once a second.
   std::vector<Command> tick(int64_t now_wall_s, Millis now);
-  // The agent is stopping resource's guest on purpose (its marker file), so
-  // its shutdown is not the guest's own.
-  void set_agent_stopping(const std::string& domain, bool stopping);
 
   // For status output and tests.
   struct GuestView {
@@ -98,7 +98,6 @@ class Supervisor {
 
   SupervisorOptions opt_;
   std::map<std::string, GuestView> guests_;
-  std::set<std::string> agent_stopping_;
   std::map<std::string, Millis> last_resume_try_;
   policy::Health heartbeat_health_ = policy::Health::kGreen;
   std::string published_storage_;

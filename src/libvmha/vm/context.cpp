@@ -81,7 +81,12 @@ void Context::write_state(const std::string& suffix, const std::string& content)
 
 void Context::clear_state(const std::string& suffix) const { unlink(state_path(suffix).c_str()); }
 
-void Context::remember_running(const std::string& name) { write_state("domain", name); }
+void Context::remember_running(const std::string& name) {
+  write_state("domain", name);
+  // The stop marker outlives the stop so vmha-eventd never races it; a new
+  // start ends it.
+  clear_state("stopping");
+}
 
 void Context::forget_running() {
   for (const char* s : {"domain", "util", "paused"}) clear_state(s);

@@ -81,6 +81,8 @@ ActionResult stop(Context& ctx) {
     return {ocf::Rc::kSuccess, "domain " + name + " is not running"};
   }
   const VmConfig& c = ctx.cfg();
+  // vmha-eventd reads this marker to tell our shutdown from the guest's own.
+  ctx.write_state("stopping", "1");
   if (c.save_config_on_stop) {
     if (auto s = save_config(**hv, c, name); !s) log::warning("save_config_on_stop: " + s.error().message);
   }

@@ -10,9 +10,10 @@ namespace {
 
 using K = Command::Kind;
 
-std::string policy_xml(const char* behavior, int kill_after, const char* shutdown = "restart") {
+std::string policy_xml(const char* behavior, int kill_after, const char* shutdown = "restart",
+                       const char* resource = nullptr) {
   virt::HaPolicy p;
-  p.resource = std::string("rsc-") + behavior;
+  p.resource = std::string("rsc-") + (resource ? resource : behavior);
   p.resume = *virt::parse_resume_behavior(behavior);
   p.kill_paused_after_s = kill_after;
   p.guest_shutdown = *virt::parse_guest_shutdown(shutdown);
@@ -58,7 +59,10 @@ std::optional<std::string> attr(const std::vector<Command>& cs, const std::strin
 
 class SupervisorTest : public ::testing::Test {
  protected:
-  SupervisorTest() : sup_(SupervisorOptions{.node = "n1"}) {}
+  SupervisorTest()
+      : sup_(SupervisorOptions{.node = "n1", .agent_is_stopping = [](const std::string& rsc) {
+                                 return rsc == "rsc-ours";
+                               }}) {}
 
   std::vector<Command> resync(std::vector<virt::DomainSnapshot> ds) {
     virt::DomainEvent c;
@@ -127,7 +131,10 @@ TEST_F(SupervisorTest, LeavePausedIsLeftAlone) {
 }
 
 TEST_F(SupervisorTest, ResumeWaitsForAGreenHeartbeat) {
-  Supervisor sup(SupervisorOptions{.node = "n1", .heartbeat_configured = true});
+  SupervisorOptions o;
+  o.node = "n1";
+  o.heartbeat_configured = true;
+  Supervisor sup(o);
   virt::DomainEvent r;
   r.kind = virt::EventKind::kResync;
   r.domains = {running("a", policy_xml("auto_resume", 80))};
@@ -165,7 +172,7 @@ TEST_F(SupervisorTest, QuorumLossPausesAndRegainResumesOnlyOwnPauses) {
 
 TEST_F(SupervisorTest, StopsAreToldApart) {
   resync({running("crash", policy_xml("kill", 80)), running("bye", policy_xml("kill", 80, "stop")),
-          running("again", policy_xml("kill", 80, "restart")), running("ours", policy_xml("kill", 80)),
+          running("again", policy_xml("kill", 80, "restart")), running("ours", policy_xml("kill", 80, "restart", "ours")),
           running("admin", policy_xml("kill", 80))});
   auto crash = event(lifecycle("crash", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FAILED));
   ASSERT_EQ(of(crash, K::kFailResource).size(), 1u);
@@ -174,7 +181,6 @@ TEST_F(SupervisorTest, StopsAreToldApart) {
   EXPECT_TRUE(of(bye, K::kFailResource).empty());
   auto again = event(lifecycle("again", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN));
   EXPECT_EQ(of(again, K::kFailResource).size(), 1u);
-  sup_.set_agent_stopping("ours", true);
   auto ours = event(lifecycle("ours", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SHUTDOWN));
   EXPECT_TRUE(of(ours, K::kFailResource).empty());
   EXPECT_TRUE(of(ours, K::kMarkStopped).empty());
