@@ -101,6 +101,18 @@ Result<std::optional<std::string>> Cib::get(const std::string& rsc, AttrSet set,
   return loc->value;
 }
 
+Result<ResourceAgent> Cib::agent(const std::string& rsc) {
+  std::string xpath = "//primitive[@id='" + rsc + "']";
+  xmlNode* out = nullptr;
+  int rc = as_cib(cib_)->cmds->query(as_cib(cib_), xpath.c_str(), &out,
+                                     cib_xpath | cib_sync_call | cib_scope_local);
+  if (rc == -ENXIO) return make_error(Errc::kNotFound, "resource " + rsc + " is not in the CIB");
+  if (rc != pcmk_ok) return cib_error("query resource " + rsc, rc);
+  ResourceAgent a{prop(out, "class"), prop(out, "provider"), prop(out, "type")};
+  free_xml(out);
+  return a;
+}
+
 Result<bool> Cib::set(const std::string& rsc, AttrSet set, const std::string& name,
                       const std::string& value) {
   auto loc = query(as_cib(cib_), rsc, set, name);

@@ -11,6 +11,14 @@ namespace vmha::cluster {
 
 enum class AttrSet { kUtilization, kMeta };
 
+// A primitive's agent: class ("ocf"), provider (empty for classes without
+// one) and type ("VirtualMachine").
+struct ResourceAgent {
+  std::string standard;
+  std::string provider;
+  std::string type;
+};
+
 class Cib {
  public:
   // Signs on to the local CIB manager; fails with kUnreachable when no
@@ -23,6 +31,8 @@ class Cib {
   // The value of name in the primitive's set, nullopt if unset.
   Result<std::optional<std::string>> get(const std::string& rsc, AttrSet set,
                                          const std::string& name);
+  // The agent of primitive rsc; kNotFound when the CIB has no such primitive.
+  Result<ResourceAgent> agent(const std::string& rsc);
   // Writes name=value unless it already holds; returns whether it wrote.
   Result<bool> set(const std::string& rsc, AttrSet set, const std::string& name,
                    const std::string& value);

@@ -52,5 +52,18 @@ TEST_F(CibFileTest, UnknownResourceIsNotFound) {
   EXPECT_EQ(w.error().code, Errc::kNotFound);
 }
 
+TEST_F(CibFileTest, ReadsAPrimitivesAgent) {
+  auto cib = Cib::connect();
+  ASSERT_TRUE(cib.ok()) << cib.error().message;
+  auto a = cib->agent("vm1");
+  ASSERT_TRUE(a.ok()) << a.error().message;
+  EXPECT_EQ(a->standard, "ocf");
+  EXPECT_EQ(a->provider, "vmha");
+  EXPECT_EQ(a->type, "VirtualMachine");
+  auto none = cib->agent("nope");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, Errc::kNotFound);
+}
+
 }  // namespace
 }  // namespace vmha::cluster
