@@ -15,7 +15,8 @@ bool AttrQueue::set(const std::string& name, std::optional<std::string> value, M
   // A removal of a name never set here is still sent: attrd may hold a value
   // from an earlier run of this program.
   if (!inserted && e.value == value) return false;
-  if (e.queued) ++coalesced_;
+  if (e.unsent) ++coalesced_;
+  e.unsent = true;
   e.value = std::move(value);
   e.generation = next_generation_++;
   e.set_at = now;
@@ -32,6 +33,7 @@ std::optional<AttrUpdate> AttrQueue::take() {
   Entry& e = entries_.at(name);
   e.queued = false;
   e.in_flight = true;
+  e.unsent = false;
   in_flight_ = true;
   return AttrUpdate{std::move(name), e.value, e.generation, e.set_at, e.resend};
 }
@@ -57,6 +59,7 @@ void AttrQueue::failed(const AttrUpdate& u) {
   if (it == entries_.end()) return;
   Entry& e = it->second;
   e.in_flight = false;
+  e.unsent = true;
   if (e.queued) return;
   order_.push_front(u.name);
   e.queued = true;
@@ -68,6 +71,7 @@ size_t AttrQueue::resend_all() {
     if (e.queued || e.in_flight) continue;
     // Neither queued nor in flight means attrd acknowledged the newest value.
     e.resend = true;
+    e.unsent = true;
     enqueue_back(name, e);
     ++n;
   }

@@ -52,7 +52,8 @@ class AttrQueue {
   bool idle() const { return order_.empty() && !in_flight_; }
   size_t pending() const { return order_.size(); }
   size_t known() const { return entries_.size(); }
-  // Values replaced before they were sent.
+  // Values replaced before they were sent (while queued or while an older
+  // value of the same name was in flight).
   uint64_t coalesced() const { return coalesced_; }
 
  private:
@@ -64,6 +65,7 @@ class AttrQueue {
     bool queued = false;
     bool in_flight = false;
     bool resend = false;
+    bool unsent = false;  // the newest value has not been taken yet
   };
 
   void enqueue_back(const std::string& name, Entry& e);

@@ -75,6 +75,22 @@ TEST(AttrQueue, ValueSetWhileInFlightIsSentAfterTheAck) {
   EXPECT_TRUE(q.idle());
 }
 
+TEST(AttrQueue, ValuesReplacedWhileAnOlderOneIsInFlightCountAsCoalesced) {
+  AttrQueue q;
+  q.set("a", "0", at(0));
+  auto u = q.take();
+  ASSERT_TRUE(u);
+  for (int i = 1; i <= 10; ++i) q.set("a", std::to_string(i), at(i));
+  EXPECT_EQ(q.coalesced(), 9u);  // 1..9 never left; 10 is still to send
+  q.acked(*u);
+  auto last = q.take();
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->value, "10");
+  q.acked(*last);
+  EXPECT_EQ(q.coalesced(), 9u);
+  EXPECT_TRUE(q.idle());
+}
+
 TEST(AttrQueue, SettingTheWantedValueAgainSendsNothing) {
   AttrQueue q;
   EXPECT_TRUE(q.set("a", "1", at(0)));
@@ -178,6 +194,24 @@ TEST(AttrQueue, ResendAllKeepsAnUnacknowledgedRemoval) {
   ASSERT_TRUE(again);
   EXPECT_EQ(again->name, "a");
   EXPECT_FALSE(again->value.has_value());
+}
+
+TEST(AttrQueue, ResendAllLeavesTheUpdateInFlightAlone) {
+  AttrQueue q;
+  q.set("a", "1", at(0));
+  q.acked(*q.take());
+  q.set("b", "1", at(1));
+  auto b = q.take();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(q.resend_all(), 1u);
+  EXPECT_EQ(q.pending(), 1u);
+  q.acked(*b);
+  auto a = q.take();
+  ASSERT_TRUE(a);
+  EXPECT_EQ(a->name, "a");
+  EXPECT_TRUE(a->resend);
+  q.acked(*a);
+  EXPECT_TRUE(q.idle());
 }
 
 TEST(AttrQueue, NewSetAfterResendIsNotAResend) {
