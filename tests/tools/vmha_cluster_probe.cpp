@@ -57,9 +57,10 @@ double epoch_now() {
   return duration<double>(system_clock::now().time_since_epoch()).count();
 }
 
-std::string epoch_text() {
+// Seconds since the epoch with milliseconds, comparable to Python's time.time().
+std::string epoch_text(double t = epoch_now()) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", epoch_now());
+  (void)std::snprintf(buf, sizeof buf, "%.3f", t);
   return buf;
 }
 
@@ -209,9 +210,8 @@ int cmd_fail(const std::vector<std::string>& args) {
               << vmha::errc_name(st.error().code) << "]\n";
     return 1;
   }
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3f", at);
-  say("failed " + args[0] + " on " + node + " at " + buf + " in_us " + std::to_string(us));
+  say("failed " + args[0] + " on " + node + " at " + epoch_text(at) + " in_us " +
+      std::to_string(us));
   return 0;
 }
 

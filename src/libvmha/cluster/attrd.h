@@ -48,8 +48,8 @@ class AttrWriter {
     // How often an idle writer checks that attrd is still there (a restart
     // is noticed within this bound and the values re-sent).
     Millis liveness_interval{500};
-    // Called on the worker thread for each acknowledgement; must not block
-    // nor call back into the writer's set()/remove() under its own locks.
+    // Called on the worker thread, with no lock held, for each
+    // acknowledgement; must not block (it delays the next update).
     std::function<void(const AttrAck&)> on_ack;
   };
 
@@ -62,7 +62,9 @@ class AttrWriter {
   AttrWriter& operator=(const AttrWriter&) = delete;
 
   // name = value on this node. Names starting with "#health" are Pacemaker
-  // node health (green | yellow | red or a score). An empty name is ignored.
+  // node health (green | yellow | red or a score). Setting the value already
+  // wanted sends nothing; an empty name is ignored. Any thread may call
+  // set(), remove(), wait_idle(), connected() and stats().
   void set(const std::string& name, const std::string& value);
   // Deletes name on this node.
   void remove(const std::string& name);
