@@ -54,6 +54,16 @@ void Supervisor::journal(std::vector<Command>& out, const std::string& subject,
   out.push_back(std::move(c));
 }
 
+void Supervisor::mark_io_paused(GuestView& g, int64_t now_wall_s, Millis now,
+                                std::vector<Command>& out) {
+  if (g.condition == virt::Condition::kPausedIoError) return;
+  g.condition = virt::Condition::kPausedIoError;
+  journal(out, g.name, "paused on I/O error", "");
+  if (g.resumed_from_pause_since > 0 && now - g.resumed_at < opt_.resume_settle)
+    g.paused_since = g.resumed_from_pause_since;
+  entered_io_pause(g, now_wall_s, out);
+}
+
 void Supervisor::entered_io_pause(GuestView& g, int64_t now_wall_s, std::vector<Command>& out) {
   if (g.paused_since == 0) g.paused_since = now_wall_s;
   g.quorum_lost_since_pause = !quorate_;
@@ -84,15 +94,15 @@ std::vector<Command> Supervisor::on_event(const virt::DomainEvent& e, int64_t no
               std::string(virt::to_string(e.disconnect)) + ": " + e.message);
       break;
     case virt::EventKind::kResync: on_resync(e, now_wall_s, out); break;
-    case virt::EventKind::kLifecycle: on_lifecycle(e, now_wall_s, out); break;
+    case virt::EventKind::kLifecycle: on_lifecycle(e, now_wall_s, now, out); break;
     case virt::EventKind::kIoError: {
       auto it = guests_.find(e.domain);
       journal(out, e.domain, "I/O error",
-              e.io_reason + " on " + e.io_src_path + " (" + virt::io_action_name(e.io_action) + ")");
-      if (it != guests_.end() && e.io_action == VIR_DOMAIN_EVENT_IO_ERROR_PAUSE) {
-        it->second.condition = virt::Condition::kPausedIoError;
-        entered_io_pause(it->second, now_wall_s, out);
-      }
+              (e.io_reason.empty() ? "error" : e.io_reason) + " on " +
+                  (e.io_src_path.empty() ? e.io_device : e.io_src_path) + ", QEMU action " +
+                  virt::io_action_name(e.io_action));
+      if (it != guests_.end() && e.io_action == VIR_DOMAIN_EVENT_IO_ERROR_PAUSE)
+        mark_io_paused(it->second, now_wall_s, now, out);
       break;
     }
     case virt::EventKind::kWatchdog:
@@ -130,7 +140,8 @@ void Supervisor::on_resync(const virt::DomainEvent& e, int64_t now_wall_s, std::
   journal(out, e.uri, "resynchronised", std::to_string(guests_.size()) + " domains");
 }
 
-void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, std::vector<Command>& out) {
+void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, Millis now,
+                              std::vector<Command>& out) {
   GuestView& g = guests_[e.domain];
   g.name = e.domain;
   virt::Condition before = g.condition;
@@ -142,11 +153,13 @@ void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, st
     // metadata read brings it. Until then the guest is not treated as HA.
   }
   if (g.condition == virt::Condition::kPausedIoError && before != virt::Condition::kPausedIoError) {
-    journal(out, e.domain, "paused on I/O error", virt::lifecycle_name(e.event, e.detail));
-    entered_io_pause(g, now_wall_s, out);
+    g.condition = before;
+    mark_io_paused(g, now_wall_s, now, out);
   }
   if (g.condition == virt::Condition::kRunning && before == virt::Condition::kPausedIoError) {
     journal(out, e.domain, "resumed", "");
+    g.resumed_from_pause_since = g.paused_since;
+    g.resumed_at = now;
     g.paused_since = 0;
     if (g.policy) g.policy->paused_since = 0;
   }
@@ -204,6 +217,32 @@ std::vector<Command> Supervisor::on_quorum(bool quorate) {
       g.paused_by_isolation = false;
     }
   }
+  return out;
+}
+
+std::vector<Command> Supervisor::on_policy(const std::string& domain,
+                                           std::optional<virt::HaPolicy> policy,
+                                           int64_t now_wall_s) {
+  std::vector<Command> out;
+  auto it = guests_.find(domain);
+  if (it == guests_.end()) return out;
+  GuestView& g = it->second;
+  bool was_ha = g.policy.has_value();
+  if (policy && g.policy && g.policy->paused_since > 0 && policy->paused_since == 0)
+    policy->paused_since = g.policy->paused_since;
+  g.policy = std::move(policy);
+  if (!was_ha && g.policy && g.condition == virt::Condition::kPausedIoError) {
+    if (g.policy->paused_since > 0) g.paused_since = g.policy->paused_since;
+    entered_io_pause(g, now_wall_s, out);
+  }
+  publish_health(out);
+  return out;
+}
+
+std::vector<std::string> Supervisor::domains_without_policy() const {
+  std::vector<std::string> out;
+  for (const auto& [name, g] : guests_)
+    if (!g.policy && g.condition != virt::Condition::kAbsent) out.push_back(name);
   return out;
 }
 

@@ -35,6 +35,7 @@ struct SupervisorOptions {
   // storage is assumed back and tried this often (a resume on still-failing
   // storage just pauses the guest again).
   Millis resume_retry{2000};
+  Millis resume_settle{5000};
   bool heartbeat_configured = false;
   // Whether the resource agent is stopping resource's guest on purpose (its
   // marker under the run directory), so its shutdown is not the guest's own.
@@ -70,6 +71,12 @@ class Supervisor {
   std::vector<Command> on_storage_health(policy::Health h);
   std::vector<Command> on_quorum(bool quorate);
   std::vector<Command> on_maintenance(bool on);
+  // The HA policy read from a domain's metadata (nullopt: it has none).
+  std::vector<Command> on_policy(const std::string& domain, std::optional<virt::HaPolicy> policy,
+                                 int64_t now_wall_s);
+  // Domains whose policy is unknown although they run: the daemon reads
+  // their metadata.
+  std::vector<std::string> domains_without_policy() const;
   // Deadlines, retries and the libvirt grace period; call about once a second.
   std::vector<Command> tick(int64_t now_wall_s, Millis now);
 
@@ -81,6 +88,11 @@ class Supervisor {
     int64_t paused_since = 0;  // wall s; 0 unless paused on an I/O error
     bool quorum_lost_since_pause = false;
     bool paused_by_isolation = false;
+    // A resume on still-failing storage pauses the guest again at once: a
+    // pause within resume_settle of a resume continues the earlier one, so
+    // retries never push the kill deadline back.
+    int64_t resumed_from_pause_since = 0;
+    Millis resumed_at{0};
   };
   const std::map<std::string, GuestView>& guests() const { return guests_; }
   bool quorate() const { return quorate_; }
@@ -89,9 +101,13 @@ class Supervisor {
 
  private:
   void publish_health(std::vector<Command>& out);
-  void on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, std::vector<Command>& out);
+  void on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, Millis now,
+                    std::vector<Command>& out);
   void on_resync(const virt::DomainEvent& e, int64_t now_wall_s, std::vector<Command>& out);
   void entered_io_pause(GuestView& g, int64_t now_wall_s, std::vector<Command>& out);
+  // Either event (I/O error with action pause, or lifecycle suspended/ioerror)
+  // may come first; the second finds the guest already paused.
+  void mark_io_paused(GuestView& g, int64_t now_wall_s, Millis now, std::vector<Command>& out);
   void journal(std::vector<Command>& out, const std::string& subject, const std::string& what,
                const std::string& detail);
   int paused_count() const;

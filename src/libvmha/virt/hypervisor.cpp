@@ -50,6 +50,8 @@ Error last_error(const std::string& what) {
         break;
       default: break;
     }
+    // "client socket is closed" and its kin: the connection, not the call.
+    if (e->domain == VIR_FROM_RPC && code == Errc::kInternal) code = Errc::kUnreachable;
   }
   virResetLastError();
   return make_error(code, what + ": " + msg);

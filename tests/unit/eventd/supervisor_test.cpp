@@ -218,3 +218,48 @@ TEST_F(SupervisorTest, MaintenanceSilencesAlarmsAndActions) {
 
 }  // namespace
 }  // namespace vmha::eventd
+
+namespace vmha::eventd {
+namespace {
+
+TEST_F(SupervisorTest, FailedResumesDoNotPushTheKillDeadlineBack) {
+  resync({running("a", policy_xml("kill", 6))});
+  pause_io("a");
+  for (int i = 0; i < 5; ++i) {
+    auto t = advance(1);
+    if (!of(t, K::kDestroy).empty()) FAIL() << "destroyed early at " << i;
+    if (!of(t, K::kResume).empty()) {
+      // The resume lands, storage still fails, QEMU pauses it again.
+      event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED));
+      pause_io("a");
+    }
+  }
+  EXPECT_EQ(of(advance(1), K::kDestroy).size(), 1u) << "6 s after the first pause";
+}
+
+}  // namespace
+}  // namespace vmha::eventd
+
+namespace vmha::eventd {
+namespace {
+
+TEST_F(SupervisorTest, IoErrorEventBeforeLifecycleKeepsTheDeadline) {
+  resync({running("a", policy_xml("kill", 6))});
+  virt::DomainEvent io;
+  io.kind = virt::EventKind::kIoError;
+  io.domain = "a";
+  io.io_action = VIR_DOMAIN_EVENT_IO_ERROR_PAUSE;
+  for (int i = 0; i < 5; ++i) {
+    event(io);
+    pause_io("a");
+    auto t = advance(1);
+    if (!of(t, K::kDestroy).empty()) FAIL() << "destroyed early at " << i;
+    if (!of(t, K::kResume).empty())
+      event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED));
+  }
+  event(io);
+  EXPECT_EQ(of(advance(1), K::kDestroy).size(), 1u);
+}
+
+}  // namespace
+}  // namespace vmha::eventd

@@ -1,0 +1,287 @@
+#include "libvmha/eventd/daemon.h"
+
+#include <signal.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+#include <map>
+
+#include <libvirt/libvirt.h>
+
+#include "libvmha/base/log.h"
+#include "libvmha/cluster/attrd.h"
+#include "libvmha/cluster/cib.h"
+#include "libvmha/cluster/controld.h"
+#include "libvmha/cluster/quorum.h"
+#include "libvmha/eventd/journal_sink.h"
+#include "libvmha/eventd/loop.h"
+#include "libvmha/eventd/storage_watch.h"
+#include "libvmha/eventd/supervisor.h"
+#include "libvmha/eventd/worker.h"
+#include "libvmha/virt/event_source.h"
+#include "libvmha/virt/hypervisor.h"
+#include "libvmha/vm/ha_record.h"
+
+namespace vmha::eventd {
+namespace {
+
+constexpr Millis kCallTimeout{5000};
+
+std::string uname_node() {
+  utsname u{};
+  uname(&u);
+  return u.nodename;
+}
+
+bool file_exists(const std::string& p) {
+  struct stat st;
+  return stat(p.c_str(), &st) == 0;
+}
+
+}  // namespace
+
+struct Daemon::Impl {
+  Options opt;
+  Loop loop{system_clock()};
+  JournalSink journal;
+  std::unique_ptr<Supervisor> sup;
+  cluster::AttrWriter attrs;
+  cluster::QuorumWatcher quorum;
+  std::unique_ptr<virt::EventSource> events;
+  std::unique_ptr<StorageWatch> storage;
+  Worker guest_worker{"vmha-guests"};
+  Worker cluster_worker{"vmha-cluster"};
+  std::unique_ptr<virt::Hypervisor> hv;  // guest_worker's thread only
+  Millis quorum_backoff{500};
+  std::map<std::string, int> policy_attempts;  // loop thread only
+
+  explicit Impl(Options o) : opt(std::move(o)), journal(opt), quorum([this](bool q) { on_quorum(q); }) {}
+
+  bool agent_is_stopping(const std::string& rsc) const {
+    return file_exists(opt.run_dir + "/VirtualMachine/" + rsc + ".stopping");
+  }
+
+  int64_t wall_s() { return loop.clock().wall_seconds(); }
+
+  void execute(const std::vector<Command>& cs) {
+    for (const Command& c : cs) {
+      switch (c.kind) {
+        case Command::Kind::kSetAttr:
+          if (opt.debug) log::debug("attribute " + c.name + "=" + c.value);
+          attrs.set(c.name, c.value);
+          journal.record("state", c.name, c.value, "", "");
+          break;
+        case Command::Kind::kJournal:
+          log::info(c.domain + ": " + c.name + (c.value.empty() ? "" : " (" + c.value + ")"));
+          journal.record("detection", c.domain, c.name, c.value, "");
+          break;
+        case Command::Kind::kResume:
+        case Command::Kind::kPause:
+        case Command::Kind::kDestroy:
+        case Command::Kind::kRecordPauseTime:
+          guest_worker.submit([this, c] { guest_action(c); });
+          break;
+        case Command::Kind::kFailResource:
+        case Command::Kind::kMarkStopped:
+          cluster_worker.submit([this, c] { cluster_action(c); });
+          break;
+      }
+    }
+  }
+
+  // Runs on guest_worker: every call bounded by kCallTimeout.
+  Status with_hv(const std::function<Status(virt::Hypervisor&)>& fn) {
+    if (!hv || hv->hung()) {
+      hv.reset();
+      auto h = virt::Hypervisor::connect(opt.uri, kCallTimeout);
+      if (!h) return h.error();
+      hv = std::move(*h);
+    }
+    Status s = fn(*hv);
+    // A restarted or dead libvirtd leaves the connection useless: reconnect
+    // on the next call.
+    if (!s && (s.error().code == Errc::kUnreachable || s.error().code == Errc::kTimeout)) hv.reset();
+    return s;
+  }
+
+  void guest_action(const Command& c) {
+    Status s = with_hv([&](virt::Hypervisor& h) -> Status {
+      switch (c.kind) {
+        case Command::Kind::kResume: return h.resume(c.domain);
+        case Command::Kind::kPause: return h.suspend(c.domain);
+        case Command::Kind::kDestroy: return h.destroy(c.domain);
+        case Command::Kind::kRecordPauseTime: {
+          auto rec = vm::read_ha_policy(h, c.domain);
+          if (!rec) return rec.error();
+          if (!*rec) return Unit{};
+          virt::HaPolicy p = **rec;
+          if (p.paused_since != 0) return Unit{};
+          p.paused_since = c.paused_since;
+          return vm::write_ha_policy(h, c.domain, p, false);
+        }
+        default: return Unit{};
+      }
+    });
+    report_action(c, s);
+  }
+
+  void cluster_action(const Command& c) {
+    Status s = Unit{};
+    if (c.kind == Command::Kind::kFailResource) {
+      s = cluster::fail_resource(c.resource, opt.node, "ocf", "vmha", "VirtualMachine", kCallTimeout);
+    } else {
+      auto cib = cluster::Cib::connect();
+      if (!cib) s = cib.error();
+      else if (auto w = cib->set(c.resource, cluster::AttrSet::kMeta, "target-role", "Stopped"); !w)
+        s = w.error();
+    }
+    report_action(c, s);
+  }
+
+  void report_action(const Command& c, const Status& s) {
+    std::string what = std::string(to_string(c.kind)) + (c.resource.empty() ? "" : " " + c.resource);
+    std::string outcome = s ? "ok" : s.error().message;
+    if (c.kind == Command::Kind::kRecordPauseTime && s) return;  // bookkeeping, not an action
+    (s ? log::info : log::warning)(c.domain + ": " + what + ": " + outcome);
+    journal.record("action", c.domain, what, c.value, outcome);
+  }
+
+  // Reads a domain's HA policy on the guest worker and hands it to the
+  // supervisor. The agent records it right after start, so a domain first
+  // seen without one is asked again for a while.
+  void refresh_policy(const std::string& domain) {
+    guest_worker.submit([this, domain] {
+      std::optional<virt::HaPolicy> policy;
+      Status s = with_hv([&](virt::Hypervisor& h) -> Status {
+        auto rec = vm::read_ha_policy(h, domain);
+        if (!rec) return rec.error();
+        policy = *rec;
+        return Unit{};
+      });
+      if (!s) {
+        log::warning("cannot read the HA policy of " + domain + ": " + s.error().message);
+        return;
+      }
+      if (policy) log::info(domain + " is HA: resource " + policy->resource);
+      loop.post([this, domain, policy] {
+        if (policy) policy_attempts.erase(domain);
+        execute(sup->on_policy(domain, policy, wall_s()));
+      });
+    });
+  }
+
+  void sweep_policies() {
+    for (const auto& d : sup->domains_without_policy())
+      if (policy_attempts[d]++ < 20) refresh_policy(d);
+  }
+
+  void on_quorum(bool quorate) { execute(sup->on_quorum(quorate)); }
+
+  void connect_quorum() {
+    if (auto s = quorum.connect(); !s) {
+      // Not connected counts as not quorate: a node cut off from corosync
+      // must behave as a minority.
+      execute(sup->on_quorum(false));
+      loop.after(quorum_backoff, [this] { connect_quorum(); });
+      quorum_backoff = std::min(quorum_backoff * 2, Millis(5000));
+      return;
+    }
+    quorum_backoff = Millis(500);
+    int fd = quorum.fd();
+    loop.watch_fd(fd, [this, fd] {
+      // dispatch() disconnects on failure, after which fd() is -1.
+      if (auto s = quorum.dispatch(); !s) {
+        loop.unwatch_fd(fd);
+        log::warning("corosync quorum: " + s.error().message);
+        connect_quorum();
+      }
+    });
+    execute(sup->on_quorum(quorum.quorate()));
+  }
+
+  void poll_maintenance() {
+    cluster_worker.submit([this] {
+      auto v = cluster::AttrWriter::query(kMaintenanceAttr, "localhost", kCallTimeout);
+      if (!v) return;  // attrd unreachable: keep the last known value
+      bool on = *v && (**v == "true" || **v == "1" || **v == "on" || **v == "yes");
+      loop.post([this, on] { execute(sup->on_maintenance(on)); });
+    });
+  }
+
+  Status init() {
+    if (opt.node.empty()) {
+      auto n = cluster::local_node_name(kCallTimeout);
+      opt.node = n ? *n : uname_node();
+    }
+    log::info("vmha-eventd on node " + opt.node + ", libvirt " + opt.uri);
+    VMHA_TRY(journal.open());
+    SupervisorOptions so;
+    so.node = opt.node;
+    so.isolation = opt.isolation;
+    so.libvirt_grace = opt.libvirt_grace;
+    so.heartbeat_configured = !opt.heartbeat_paths.empty();
+    so.agent_is_stopping = [this](const std::string& rsc) { return agent_is_stopping(rsc); };
+    sup = std::make_unique<Supervisor>(so);
+    virt::EventSourceOptions eo;
+    eo.uri = opt.uri;
+    events = std::make_unique<virt::EventSource>(eo, [this](virt::DomainEvent e) {
+      loop.post([this, e = std::move(e)] {
+        if (e.kind == virt::EventKind::kLifecycle && e.event == VIR_DOMAIN_EVENT_STARTED)
+          policy_attempts.erase(e.domain);
+        execute(sup->on_event(e, wall_s(), loop.clock().now()));
+        sweep_policies();
+      });
+    });
+    VMHA_TRY(events->start());
+    storage = std::make_unique<StorageWatch>(opt, loop, journal, [this](policy::Health h) {
+      execute(sup->on_storage_health(h));
+    }, [this] { return sup->quorate(); });
+    VMHA_TRY(storage->start());
+    connect_quorum();
+    loop.every(Millis(500), [this] { execute(sup->tick(wall_s(), loop.clock().now())); });
+    loop.every(Millis(500), [this] { sweep_policies(); });
+    loop.every(opt.maintenance_poll, [this] { poll_maintenance(); });
+    poll_maintenance();
+    return Unit{};
+  }
+};
+
+Daemon::Daemon(Options options) : impl_(std::make_unique<Impl>(std::move(options))) {}
+Daemon::~Daemon() = default;
+
+Status Daemon::run() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (sfd < 0) return make_error(Errc::kInternal, "signalfd failed");
+  Impl& d = *impl_;
+  d.loop.watch_fd(sfd, [&d, sfd] {
+    signalfd_siginfo si;
+    while (read(sfd, &si, sizeof si) == sizeof si) {
+      log::info(std::string("stopping on ") + strsignal(static_cast<int>(si.ssi_signo)));
+      d.loop.stop();
+    }
+  });
+  if (auto s = d.init(); !s) {
+    close(sfd);
+    return s;
+  }
+  if (!d.opt.pidfile.empty()) std::ofstream(d.opt.pidfile) << getpid() << "\n";
+  d.journal.record("state", d.opt.node, "vmha-eventd started", "", "");
+  d.loop.run();
+  d.journal.record("state", d.opt.node, "vmha-eventd stopped", "", "");
+  d.events->stop();
+  d.storage->stop();
+  d.attrs.wait_idle(Millis(2000));
+  if (!d.opt.pidfile.empty()) unlink(d.opt.pidfile.c_str());
+  close(sfd);
+  return Unit{};
+}
+
+}  // namespace vmha::eventd

@@ -1,0 +1,196 @@
+#include "libvmha/eventd_agent/agent.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "libvmha/base/log.h"
+#include "libvmha/base/strings.h"
+#include "libvmha/eventd/options.h"
+#include "libvmha/ocf/exit_code.h"
+#include "libvmha/ocf/metadata.h"
+
+extern char** environ;
+
+namespace vmha::embedded {
+std::string_view EventDaemon_xml();
+}
+
+namespace vmha::eventd_agent {
+namespace {
+
+using ocf::Rc;
+
+struct Outcome {
+  Rc rc;
+  std::string reason;
+};
+
+int finish(const Outcome& o) {
+  if (o.rc == Rc::kSuccess) {
+    log::info(o.reason);
+  } else {
+    log::set_stderr(false);
+    log::write(o.rc == Rc::kNotRunning ? log::Level::kInfo : log::Level::kError, o.reason);
+    std::fprintf(stderr, "ocf-exit-reason:%s\n", o.reason.c_str());
+  }
+  return static_cast<int>(o.rc);
+}
+
+std::vector<std::string> words(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string w; in >> w;) out.push_back(w);
+  return out;
+}
+
+void make_parent_dirs(const std::string& path) {
+  std::string cur;
+  auto parts = split(path, '/');
+  for (size_t i = 0; i + 1 < parts.size(); ++i) {
+    if (parts[i].empty()) continue;
+    cur += "/" + parts[i];
+    mkdir(cur.c_str(), 0755);
+  }
+}
+
+// The daemon's pid when it runs (its pidfile names a live vmha-eventd).
+int running_pid(const std::string& pidfile) {
+  std::ifstream f(pidfile);
+  int pid = 0;
+  if (!(f >> pid) || pid <= 0) return 0;
+  std::ifstream comm("/proc/" + std::to_string(pid) + "/comm");
+  std::string name;
+  std::getline(comm, name);
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string st;
+  std::getline(stat, st);
+  auto close = st.rfind(')');
+  bool zombie = close != std::string::npos && close + 2 < st.size() && st[close + 2] == 'Z';
+  return (name == "vmha-eventd" && !zombie) ? pid : 0;
+}
+
+std::string tail(const std::string& path) {
+  std::ifstream f(path);
+  std::string line, last;
+  while (std::getline(f, line))
+    if (!line.empty()) last = line;
+  return last;
+}
+
+Outcome start(const ocf::Params& p, Clock& clock, Millis budget) {
+  const std::string& pidfile = p.str("pidfile");
+  if (running_pid(pidfile)) return {Rc::kSuccess, "vmha-eventd already runs"};
+  std::vector<std::string> args{p.str("binary")};
+  for (auto& a : daemon_args(p)) args.push_back(a);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  make_parent_dirs(pidfile);
+  std::string logfile = p.str("logfile").empty() ? "/dev/null" : p.str("logfile");
+  make_parent_dirs(logfile);
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 1, logfile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0640);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  // Its own session: the executor's process group must not take it along.
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSID);
+  pid_t pid = 0;
+  int err = posix_spawn(&pid, argv[0], &fa, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (err) return {Rc::kErrInstalled, "cannot run " + args[0] + ": " + std::strerror(err)};
+  Deadline d(clock, budget);
+  while (!d.expired()) {
+    if (running_pid(pidfile) == pid) return {Rc::kSuccess, "vmha-eventd started (pid " + std::to_string(pid) + ")"};
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid)
+      return {Rc::kErrGeneric, "vmha-eventd exited at start: " + tail(logfile)};
+    clock.sleep_for(Millis(50));
+  }
+  kill(pid, SIGKILL);
+  return {Rc::kErrGeneric, "vmha-eventd did not become ready in time: " + tail(logfile)};
+}
+
+Outcome stop(const ocf::Params& p, Clock& clock, Millis budget) {
+  int pid = running_pid(p.str("pidfile"));
+  if (!pid) return {Rc::kSuccess, "vmha-eventd is not running"};
+  kill(pid, SIGTERM);
+  Deadline d(clock, budget);
+  bool killed = false;
+  while (running_pid(p.str("pidfile")) == pid && kill(pid, 0) == 0) {
+    if (d.remaining() < budget / 3 && !killed) {
+      kill(pid, SIGKILL);
+      killed = true;
+    }
+    if (d.expired()) return {Rc::kErrGeneric, "vmha-eventd pid " + std::to_string(pid) + " does not stop"};
+    clock.sleep_for(Millis(50));
+  }
+  return {Rc::kSuccess, killed ? "vmha-eventd killed" : "vmha-eventd stopped"};
+}
+
+}  // namespace
+
+std::vector<std::string> daemon_args(const ocf::Params& p) {
+  std::vector<std::string> a{"--uri=" + p.str("hypervisor"),
+                             "--isolation=" + p.str("isolation"),
+                             "--heartbeat-interval=" + p.str("heartbeat_interval") + "ms",
+                             "--heartbeat-timeout=" + p.str("heartbeat_timeout") + "ms",
+                             "--yellow-after=" + p.str("yellow_after"),
+                             "--red-after=" + p.str("red_after"),
+                             "--pill-interval=" + p.str("pill_interval") + "ms",
+                             "--watchdog-timeout=" + p.str("watchdog_timeout") + "ms",
+                             "--self-fence=" + p.str("self_fence"),
+                             "--libvirt-grace=" + p.str("libvirt_grace") + "ms",
+                             "--journal=" + p.str("journal"),
+                             "--run-dir=" + p.str("run_dir"),
+                             "--pidfile=" + p.str("pidfile")};
+  if (!p.str("node").empty()) a.push_back("--node=" + p.str("node"));
+  for (auto& w : words(p.str("heartbeat_paths"))) a.push_back("--heartbeat-path=" + w);
+  for (auto& w : words(p.str("pill_devices"))) a.push_back("--pill-device=" + w);
+  for (auto& w : words(p.str("self_fence_command"))) a.push_back("--self-fence-arg=" + w);
+  return a;
+}
+
+int run_agent(int argc, char** argv, const ocf::EnvLookup& env, Clock& clock) {
+  std::string action = argc > 1 ? argv[1] : env("__OCF_ACTION").value_or("");
+  ocf::CallInfo call = ocf::read_call_info(action, env);
+  log::init("EventDaemon", "EventDaemon(" + (call.resource.empty() ? "-" : call.resource) + ")");
+  if (action == "meta-data") {
+    auto xml = embedded::EventDaemon_xml();
+    std::fwrite(xml.data(), 1, xml.size(), stdout);
+    return 0;
+  }
+  auto spec = ocf::parse_metadata(embedded::EventDaemon_xml());
+  if (!spec) return finish({Rc::kErrGeneric, "internal: " + spec.error().message});
+  if (action.empty() || !spec->has_action(action == "status" ? "monitor" : action))
+    return finish({Rc::kErrUnimplemented, "action '" + action + "' is not implemented"});
+  auto params = ocf::Params::parse(*spec, env);
+  if (!params) return finish({Rc::kErrConfigured, params.error().message});
+  if (auto o = eventd::parse_options(daemon_args(*params)); !o)
+    return finish({Rc::kErrConfigured, o.error().message});
+  Millis budget(call.timeout_ms > 0 ? call.timeout_ms * 9 / 10 : 20'000);
+  if (action == "monitor" || action == "status") {
+    int pid = running_pid(params->str("pidfile"));
+    return finish(pid ? Outcome{Rc::kSuccess, "vmha-eventd runs (pid " + std::to_string(pid) + ")"}
+                      : Outcome{Rc::kNotRunning, "vmha-eventd is not running"});
+  }
+  if (action == "stop") return finish(stop(*params, clock, budget));
+  if (access(params->str("binary").c_str(), X_OK) != 0)
+    return finish({Rc::kErrInstalled, params->str("binary") + " is not installed (set binary=)"});
+  if (action == "validate-all") return finish({Rc::kSuccess, "parameters are valid"});
+  return finish(start(*params, clock, budget));
+}
+
+}  // namespace vmha::eventd_agent
