@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   }
   vmha::log::init("vmha-eventd");
   vmha::log::set_debug(opt->debug);
+  vmha::log::set_timestamps(true);
   // Block before any thread starts so that only the loop's signalfd sees them.
   sigset_t set;
   sigemptyset(&set);

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <mutex>
 
 namespace vmha::log {
@@ -15,6 +16,7 @@ struct State {
   std::string tag;
   bool debug = false;
   bool to_stderr = true;
+  bool timestamps = false;
 };
 
 State& state() {
@@ -55,6 +57,7 @@ void init(std::string ident, std::string tag) {
 
 void set_debug(bool on) { state().debug = on; }
 void set_stderr(bool on) { state().to_stderr = on; }
+void set_timestamps(bool on) { state().timestamps = on; }
 
 void write(Level level, std::string_view message) {
   State& s = state();
@@ -62,6 +65,15 @@ void write(Level level, std::string_view message) {
   std::lock_guard lock(s.mu);
   const std::string& who = s.tag.empty() ? s.ident : s.tag;
   if (s.to_stderr) {
+    if (s.timestamps) {
+      timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      tm local;
+      localtime_r(&ts.tv_sec, &local);
+      char when[32];
+      strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &local);
+      std::fprintf(stderr, "%s.%03ld ", when, ts.tv_nsec / 1'000'000);
+    }
     std::fprintf(stderr, "%s[%d]: %s: %.*s\n", who.c_str(), static_cast<int>(getpid()),
                  level_name(level), static_cast<int>(message.size()), message.data());
   }

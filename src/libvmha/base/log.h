@@ -13,6 +13,9 @@ enum class Level { kDebug, kInfo, kWarning, kError };
 void init(std::string ident, std::string tag = "");
 void set_debug(bool on);
 void set_stderr(bool on);
+// Prefix stderr lines with the wall-clock time in ms (daemons writing a log
+// file; agents' lines are timestamped by Pacemaker's executor).
+void set_timestamps(bool on);
 
 void write(Level level, std::string_view message);
 inline void debug(std::string_view m) { write(Level::kDebug, m); }

@@ -6,19 +6,13 @@ disks are NBD exports with injectable I/O errors. Guest monitors run every
 60 s, so whatever happens within seconds is the daemon's doing."""
 
 import os
-import re
 import signal
 import sys
 import time
 import unittest
-import xml.etree.ElementTree as ET
 
 from vmha_harness import disk, proc
-from vmha_harness.cluster import Cluster
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.guest_image import GuestImage
-from vmha_harness.libvirtd import PrivateLibvirtd
-from vmha_harness.nbd import NbdExport
+from vmha_harness.eventd_bed import EventdBed
 
 BOOT_TIMEOUT = 45
 ACTION_TIMEOUT = 30
@@ -38,96 +32,39 @@ def wait(what, predicate, timeout=ACTION_TIMEOUT, interval=0.05):
 class EventDaemonTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.image = GuestImage.get()
-        build = proc.build_dir()
-        ocf = os.path.join(build, "ocf", "resource.d", "vmha")
-        cls.lv = PrivateLibvirtd("eventd", listen_addr="127.0.0.95", migration_ports=(49500, 49515))
-        cls.lv.__enter__()
-        cls.addClassCleanup(cls.lv.close)
-        cls.cluster = Cluster(n_hosts=1, name="ev1", subnet_index=31, overlay_agents={
-            "/usr/lib/ocf/resource.d/vmha": [("VirtualMachine", os.path.join(ocf, "VirtualMachine")),
-                                             ("EventDaemon", os.path.join(ocf, "EventDaemon"))],
-            "/usr/sbin": [("vmha-eventd", os.path.join(build, "tools", "vmha_eventd", "vmha-eventd"))]})
-        cls.addClassCleanup(cls.cluster.close)
-        cls.host = cls.cluster.hosts[0]
-        cls.cluster.wait_online(timeout=60)
-        cls.hypervisor = "qemu:///system?socket=" + os.path.join(cls.lv.workdir, "run", "libvirt",
-                                                                 "libvirt-sock")
-        cls.logfile = os.path.join(cls.lv.workdir, "eventd.log")
-        cls.journal = os.path.join(cls.lv.workdir, "journal.db")
-        cls.host.run(["pcs", "resource", "create", "eventd", "ocf:vmha:EventDaemon",
-                      f"hypervisor={cls.hypervisor}", f"logfile={cls.logfile}",
-                      f"journal={cls.journal}", "libvirt_grace=1000",
-                      "op", "monitor", "interval=5s"])
-        wait("eventd to start", lambda: cls.started("eventd"), 30)
-        wait("the daemon's first resync", lambda: "resynchronised" in cls.daemon_log(), 20)
-
-    @classmethod
-    def crm_mon(cls):
-        cp = cls.host.run(["crm_mon", "-1", "--output-as=xml", "-A"], timeout=30, check=False)
-        return ET.fromstring(cp.stdout) if cp.returncode == 0 else None
-
-    @classmethod
-    def started(cls, rid):
-        mon = cls.crm_mon()
-        if mon is None:
-            return False
-        return any(r.get("id") == rid and r.get("role") == "Started" and r.get("failed") == "false"
-                   for r in mon.iter("resource"))
-
-    @classmethod
-    def daemon_log(cls):
-        try:
-            with open(cls.logfile, errors="replace") as f:
-                return f.read()
-        except FileNotFoundError:
-            return ""
+        cls.bed = EventdBed()
+        cls.bed.__enter__()
+        cls.addClassCleanup(cls.bed.close)
+        cls.lv = cls.bed.lv
+        cls.host = cls.bed.host
 
     def run(self, result=None):
         # On failure, show what the daemon saw and did.
         before = len(result.failures) + len(result.errors) if result else 0
         out = super().run(result)
         if result and len(result.failures) + len(result.errors) > before:
-            log("daemon log tail:\n" + "\n".join(self.daemon_log().splitlines()[-60:]))
+            log("daemon log tail:\n" + "\n".join(self.bed.daemon_log().splitlines()[-60:]))
         return out
 
     def attr(self, name):
-        cp = self.host.run(["attrd_updater", "-Q", "-n", name], check=False, timeout=20)
-        m = re.search(r'value="([^"]*)"', cp.stdout)
-        return m.group(1) if m else None
+        return self.bed.attr(name)
 
     def start_ops(self, rid):
-        """The call id of rid's last start on the host (the CIB keeps only the
-        last one, so a new start shows as a higher call id); 0 if none."""
-        cp = self.host.run(["cibadmin", "-Q", "-o", "status"], timeout=30)
-        status = ET.fromstring(cp.stdout)
-        return max([int(op.get("call-id", "0")) for op in status.iter("lrm_rsc_op")
-                    if op.get("operation") == "start" and op.get("id", "").startswith(f"{rid}_")],
-                   default=0)
+        return self.bed.start_call(rid)
+
+    def crm_mon(self):
+        return self.bed.crm_mon()
+
+    def domstate(self, name):
+        return self.bed.domstate(name)
 
     def guest(self, name, **params):
-        """An NBD-backed guest under VirtualMachine with a 60 s monitor;
-        returns (nbd, image)."""
-        image = os.path.join(self.lv.workdir, f"{name}.img")
-        disk.make_disk(image)
-        nbd = NbdExport(image, self.lv.workdir, export_name=name, error_filter=True)
-        nbd.__enter__()
-        self.addCleanup(nbd.close)
-        xml = os.path.join(self.lv.workdir, f"{name}.xml")
-        with open(xml, "w") as f:
-            f.write(domain_xml(name, self.image, nbd=nbd))
-        self.addCleanup(self.lv.run, ["virsh", "destroy", name], check=False, timeout=30)
-        self.addCleanup(self.delete_resource, name)
-        extra = [f"{k}={v}" for k, v in params.items()]
-        self.host.run(["pcs", "resource", "create", name, "ocf:vmha:VirtualMachine",
-                       f"config={xml}", f"hypervisor={self.hypervisor}", *extra,
-                       "op", "monitor", "interval=60s", "timeout=30s"])
-        wait(f"{name} to start", lambda: self.started(name), 30)
+        """An NBD-backed guest under VirtualMachine with a 60 s monitor,
+        writing; returns (nbd, image)."""
+        nbd, image, cleanup = self.bed.add_guest(name, **params)
+        self.addCleanup(cleanup)
         self.wait_writing(image)
         return nbd, image
-
-    def delete_resource(self, rid):
-        self.host.run(["pcs", "resource", "delete", rid, "--force"], check=False, timeout=60)
 
     def wait_writing(self, image, after=-1, timeout=BOOT_TIMEOUT):
         def progressed():
@@ -210,9 +147,9 @@ class EventDaemonTest(unittest.TestCase):
         wait("#health-vmha-libvirt=green", lambda: self.attr("#health-vmha-libvirt") == "green", 20)
 
     def test_libvirtd_restart_reconnects_and_resyncs(self):
-        before = self.daemon_log().count("resynchronised")
+        before = self.bed.daemon_log().count("resynchronised")
         self.lv.restart()
-        wait("a resync after the restart", lambda: self.daemon_log().count("resynchronised") > before, 20)
+        wait("a resync after the restart", lambda: self.bed.daemon_log().count("resynchronised") > before, 20)
         self.assertEqual(self.attr("#health-vmha-libvirt"), "green")
 
 
