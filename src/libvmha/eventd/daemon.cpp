@@ -37,6 +37,19 @@ std::string uname_node() {
   return u.nodename;
 }
 
+// The means by which an action was carried out, for the journal.
+const char* how_of(Command::Kind k) {
+  switch (k) {
+    case Command::Kind::kResume: return "virDomainResume";
+    case Command::Kind::kPause: return "virDomainSuspend";
+    case Command::Kind::kDestroy: return "virDomainDestroy";
+    case Command::Kind::kRecordPauseTime: return "virDomainSetMetadata";
+    case Command::Kind::kFailResource: return "controller fail request";
+    case Command::Kind::kMarkStopped: return "CIB target-role";
+    default: return "";
+  }
+}
+
 bool file_exists(const std::string& p) {
   struct stat st;
   return stat(p.c_str(), &st) == 0;
@@ -73,11 +86,11 @@ struct Daemon::Impl {
         case Command::Kind::kSetAttr:
           if (opt.debug) log::debug("attribute " + c.name + "=" + c.value);
           attrs.set(c.name, c.value);
-          journal.record("state", c.name, c.value, "", "");
+          journal.record(history::Kind::kState, opt.node, c.name + "=" + c.value, "attrd", "", "");
           break;
         case Command::Kind::kJournal:
           log::info(c.domain + ": " + c.name + (c.value.empty() ? "" : " (" + c.value + ")"));
-          journal.record("detection", c.domain, c.name, c.value, "");
+          journal.record(history::Kind::kDetection, c.domain, c.name, "vmha-eventd", "", c.value);
           break;
         case Command::Kind::kResume:
         case Command::Kind::kPause:
@@ -147,7 +160,7 @@ struct Daemon::Impl {
     std::string outcome = s ? "ok" : s.error().message;
     if (c.kind == Command::Kind::kRecordPauseTime && s) return;  // bookkeeping, not an action
     (s ? log::info : log::warning)(c.domain + ": " + what + ": " + outcome);
-    journal.record("action", c.domain, what, c.value, outcome);
+    journal.record(history::Kind::kAction, c.domain, what, how_of(c.kind), outcome, c.value);
   }
 
   // Reads a domain's HA policy on the guest worker and hands it to the
@@ -273,9 +286,9 @@ Status Daemon::run() {
     return s;
   }
   if (!d.opt.pidfile.empty()) std::ofstream(d.opt.pidfile) << getpid() << "\n";
-  d.journal.record("state", d.opt.node, "vmha-eventd started", "", "");
+  d.journal.record(history::Kind::kState, d.opt.node, "vmha-eventd started", "", "", "");
   d.loop.run();
-  d.journal.record("state", d.opt.node, "vmha-eventd stopped", "", "");
+  d.journal.record(history::Kind::kState, d.opt.node, "vmha-eventd stopped", "", "", "");
   d.events->stop();
   d.storage->stop();
   d.attrs.wait_idle(Millis(2000));

@@ -1,7 +1,7 @@
-// Where the daemon records every detection and action (issue: what, when,
-// where, how, outcome): the SQLite journal that `vmhactl history` reads.
-// Recording never fails the caller: a journal that cannot be written is
-// logged once and the daemon carries on.
+// Where the daemon records every detection and action (what, when, where,
+// how, outcome): the SQLite journal that `vmhactl history` reads. Recording
+// never fails the caller: a journal that cannot be written is logged and
+// the daemon carries on. Thread-safe.
 #pragma once
 
 #include <memory>
@@ -9,6 +9,7 @@
 
 #include "libvmha/base/result.h"
 #include "libvmha/eventd/options.h"
+#include "libvmha/history/journal.h"
 
 namespace vmha::eventd {
 
@@ -17,9 +18,8 @@ class JournalSink {
   explicit JournalSink(const Options& options);
   ~JournalSink();
   Status open();
-  // kind: detection | action | state. Thread-safe.
-  void record(const std::string& kind, const std::string& subject, const std::string& what,
-              const std::string& how, const std::string& outcome);
+  void record(history::Kind kind, const std::string& subject, const std::string& what,
+              const std::string& how, const std::string& outcome, const std::string& detail);
 
  private:
   struct Impl;

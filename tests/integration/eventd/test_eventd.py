@@ -7,6 +7,7 @@ disks are NBD exports with injectable I/O errors. Guest monitors run every
 
 import os
 import signal
+import sqlite3
 import sys
 import time
 import unittest
@@ -48,6 +49,23 @@ class EventDaemonTest(unittest.TestCase):
 
     def attr(self, name):
         return self.bed.attr(name)
+
+    def journal(self, subject, what_prefix, kind=None, outcome=None):
+        """Journal rows about subject whose `what` starts with what_prefix."""
+        # Read-only while the daemon writes: WAL lets both go on.
+        db = sqlite3.connect(f"file:{self.bed.journal}?mode=ro", uri=True, timeout=5)
+        try:
+            rows = db.execute("SELECT * FROM events").fetchall()
+            cols = [c[0] for c in db.execute("SELECT * FROM events").description]
+        finally:
+            db.close()
+        found = [dict(zip(cols, r)) for r in rows]
+        return [r for r in found if r["subject"] == subject and r["what"].startswith(what_prefix)
+                and (kind is None or r["kind"] == kind) and (outcome is None or r["outcome"] == outcome)]
+
+    def assertJournal(self, subject, what_prefix, **kw):
+        self.assertTrue(self.journal(subject, what_prefix, **kw),
+                        f"no journal entry {subject}: {what_prefix}* {kw}")
 
     def start_ops(self, rid):
         return self.bed.start_call(rid)
@@ -99,6 +117,10 @@ class EventDaemonTest(unittest.TestCase):
         self.wait_writing(image, last)
         wait("vmha-paused-io=0", lambda: self.attr("vmha-paused-io") == "0")
         self.assertEqual(self.attr("#health-vmha-storage"), "green")
+        self.assertJournal("autor", "I/O error", kind="detection")
+        self.assertJournal("autor", "paused on I/O error", kind="detection")
+        self.assertJournal("autor", "resume", kind="action", outcome="ok")
+        self.assertJournal("autor", "resumed", kind="detection")
 
     def test_leave_paused_is_left(self):
         nbd, _ = self.guest("leave", resume_behavior="leave_paused")
@@ -119,6 +141,8 @@ class EventDaemonTest(unittest.TestCase):
              or self.start_ops("killd") > starts, 15)
         nbd.fail_off()
         wait("the cluster to start it again", lambda: self.start_ops("killd") > starts, 20)
+        self.assertJournal("killd", "destroy", kind="action", outcome="ok")
+        self.assertJournal("killd", "fail-resource", kind="action", outcome="ok")
         wait("a new boot to write",
              lambda: {r.boot_id for r in disk.read_records(image)} - boots, BOOT_TIMEOUT, 0.2)
 
@@ -133,6 +157,8 @@ class EventDaemonTest(unittest.TestCase):
         took = time.monotonic() - t0
         log(f"kill -9 QEMU -> new start recorded: {took * 1000:.0f} ms (monitor interval 60 s)")
         self.assertLess(took, 10)
+        self.assertJournal("crashy", "stopped", kind="detection")
+        self.assertJournal("crashy", "fail-resource", kind="action", outcome="ok")
         wait("a new boot to write",
              lambda: {r.boot_id for r in disk.read_records(image)} - boots, BOOT_TIMEOUT, 0.2)
 
@@ -145,6 +171,9 @@ class EventDaemonTest(unittest.TestCase):
         finally:
             os.kill(self.lv.pid, signal.SIGCONT)
         wait("#health-vmha-libvirt=green", lambda: self.attr("#health-vmha-libvirt") == "green", 20)
+        node = self.host.name
+        self.assertJournal(node, "#health-vmha-libvirt=red", kind="state")
+        self.assertJournal(node, "#health-vmha-libvirt=green", kind="state")
 
     def test_libvirtd_restart_reconnects_and_resyncs(self):
         before = self.bed.daemon_log().count("resynchronised")
