@@ -34,7 +34,7 @@ struct SupervisorOptions {
   // Resume attempts per guest at most this often. Without a heartbeat,
   // storage is assumed back and tried this often (a resume on still-failing
   // storage just pauses the guest again).
-  Millis resume_retry{2000};
+  Millis resume_retry{500};
   Millis resume_settle{5000};
   bool heartbeat_configured = false;
   // Whether the resource agent is stopping resource's guest on purpose (its
