@@ -175,6 +175,28 @@ class EventDaemonTest(unittest.TestCase):
         self.assertJournal(node, "#health-vmha-libvirt=red", kind="state")
         self.assertJournal(node, "#health-vmha-libvirt=green", kind="state")
 
+    def test_quorum_loss_pauses_and_regain_resumes(self):
+        # freeze: Pacemaker itself leaves resources alone without quorum, so
+        # what happens to the guest is the daemon's isolation response.
+        self.host.run(["crm_attribute", "-t", "crm_config", "-n", "no-quorum-policy", "-v", "freeze"])
+        self.addCleanup(self.host.run, ["crm_attribute", "-t", "crm_config", "-n", "no-quorum-policy",
+                                        "-v", "stop"], check=False)
+        _, image = self.guest("isolated")
+        # A second (absent) vote: this partition falls below quorum.
+        self.host.run(["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "2"])
+        self.addCleanup(self.host.run, ["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "1"],
+                        check=False)
+        t0 = time.monotonic()
+        wait("the guest to be paused", lambda: self.domstate("isolated") == "paused (user)", 15)
+        log(f"quorum lost -> guest paused: {(time.monotonic() - t0) * 1000:.0f} ms")
+        stuck = disk.latest_counter(image)
+        self.assertJournal(self.host.name, "quorum lost", kind="detection")
+        self.host.run(["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "1"])
+        wait("the guest to run again", lambda: self.domstate("isolated").startswith("running"), 15)
+        self.wait_writing(image, stuck)
+        self.assertJournal("isolated", "pause", kind="action", outcome="ok")
+        self.assertJournal("isolated", "resume", kind="action", outcome="ok")
+
     def test_libvirtd_restart_reconnects_and_resyncs(self):
         before = self.bed.daemon_log().count("resynchronised")
         self.lv.restart()
