@@ -366,6 +366,29 @@ def start_guest(lv, image):
     return config, absent
 
 
+def start_eventd(lv, config, scratch):
+    """vmha-eventd in the daemon's namespace (isolation off: there is no
+    cluster here, and a node without quorum would pause its guests), and one
+    start of the running guest through the agent, which records it as this
+    node's; returns the daemon's Popen."""
+    build = os.environ["VMHA_BUILD_DIR"]
+    log = open(os.path.join(scratch, "eventd.log"), "wb")
+    daemon = subprocess.Popen(lv.ns_cmd([os.path.join(build, "tools", "vmha_eventd", "vmha-eventd"),
+                                         f"--uri={URI}", "--isolation=none", "--node=bench",
+                                         f"--journal={scratch}/journal.db"]),
+                              stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+    socket = os.path.join(lv.workdir, "run", "vmha", "eventd.sock")
+    proc.wait_until(lambda: os.path.exists(socket) or daemon.poll() is not None, 20,
+                    what="vmha-eventd's socket")
+    if daemon.poll() is not None:
+        raise BenchError(f"vmha-eventd exited: {_tail(os.path.join(scratch, 'eventd.log'))}")
+    agent = os.path.join(build, "ocf", "resource.d", "vmha", "VirtualMachine")
+    env = dict(BASE_ENV, OCF_ROOT=OCF_ROOT, OCF_RESOURCE_INSTANCE=RESOURCE,
+               OCF_RESKEY_config=config, OCF_RESKEY_hypervisor=URI)
+    lv.run(["unshare", "--net", "--", agent, "start"], env=env)
+    return daemon
+
+
 def versions_text(virsh_version):
     """'libvirt 9.0.0, QEMU 7.2.x' from `virsh version`."""
     found = dict(line.split(":", 1) for line in virsh_version.splitlines() if ":" in line)
@@ -382,6 +405,7 @@ def measure(args, modes, programs):
         config, absent = start_guest(lv, image)
         versions = versions_text(lv.virsh("version"))
         scratch = tempfile.mkdtemp(prefix="bench-", dir=lv.workdir)
+        eventd = start_eventd(lv, config, scratch) if args.eventd else None
         spec = {"programs": programs, "config": config, "absent_config": absent,
                 "libvirtd_pid": lv.pid, "calls": args.calls, "warmup": args.warmup,
                 "check_level": args.check_level, "modes": modes, "scratch": scratch}
@@ -398,6 +422,10 @@ def measure(args, modes, programs):
                                 timeout=budget)
         except subprocess.TimeoutExpired:
             raise BenchError(f"the measuring worker did not finish within {budget}s") from None
+        finally:
+            if eventd:
+                proc.stop_pid(eventd.pid)
+                eventd.wait()
         if cp.returncode != 0:
             raise BenchError(f"the measuring worker failed (exit {cp.returncode}); see above")
         state = lv.virsh("domstate", GUEST)
@@ -446,6 +474,9 @@ def parse_args(argv):
                    help="OCF_CHECK_LEVEL (VirtualDomain ignores it)")
     p.add_argument("--listen-addr", default="127.0.0.90", help="the private libvirtd's address")
     p.add_argument("--json", metavar="FILE", help="also write every sample and figure here")
+    p.add_argument("--eventd", action="store_true",
+                   help="run vmha-eventd beside the guest, as a vmha node does, so that the "
+                        "agent's routine monitors are answered from its event stream")
     p.add_argument("--worker", metavar="SPEC", help=argparse.SUPPRESS)
     args = p.parse_args(argv)
     if args.calls < 1 or args.warmup < 0:

@@ -19,6 +19,7 @@
 #include "libvmha/cluster/quorum.h"
 #include "libvmha/eventd/journal_sink.h"
 #include "libvmha/eventd/loop.h"
+#include "libvmha/eventd/query_server.h"
 #include "libvmha/eventd/storage_watch.h"
 #include "libvmha/eventd/supervisor.h"
 #include "libvmha/eventd/worker.h"
@@ -66,6 +67,7 @@ struct Daemon::Impl {
   cluster::QuorumWatcher quorum;
   std::unique_ptr<virt::EventSource> events;
   std::unique_ptr<StorageWatch> storage;
+  std::unique_ptr<QueryServer> queries;
   Worker guest_worker{"vmha-guests"};
   Worker cluster_worker{"vmha-cluster"};
   std::unique_ptr<virt::Hypervisor> hv;  // guest_worker's thread only
@@ -254,6 +256,12 @@ struct Daemon::Impl {
       execute(sup->on_storage_health(h));
     }, [this] { return sup->quorate(); });
     VMHA_TRY(storage->start());
+    queries = std::make_unique<QueryServer>(
+        loop, opt.run_dir + "/eventd.sock", [this](const std::string& uri, const std::string& dom) {
+          return uri == opt.uri ? sup->state_of(dom) : std::string("unknown");
+        });
+    mkdir(opt.run_dir.c_str(), 0755);
+    VMHA_TRY(queries->start());
     connect_quorum();
     loop.every(Millis(500), [this] { execute(sup->tick(wall_s(), loop.clock().now())); });
     loop.every(Millis(500), [this] { sweep_policies(); });

@@ -239,6 +239,14 @@ std::vector<Command> Supervisor::on_policy(const std::string& domain,
   return out;
 }
 
+std::string Supervisor::state_of(const std::string& domain) const {
+  if (!libvirt_connected_) return "unknown";
+  auto it = guests_.find(domain);
+  if (it == guests_.end()) return "other absent";
+  if (it->second.condition == virt::Condition::kRunning) return "running";
+  return "other " + std::to_string(static_cast<int>(it->second.condition));
+}
+
 std::vector<std::string> Supervisor::domains_without_policy() const {
   std::vector<std::string> out;
   for (const auto& [name, g] : guests_)

@@ -80,6 +80,11 @@ class Supervisor {
   // Deadlines, retries and the libvirt grace period; call about once a second.
   std::vector<Command> tick(int64_t now_wall_s, Millis now);
 
+  // The answer to a monitor's question "is domain running?", from the event
+  // stream: "running", "other <condition>", or "unknown" while libvirtd is
+  // not connected (the asker must then ask libvirt itself).
+  std::string state_of(const std::string& domain) const;
+
   // For status output and tests.
   struct GuestView {
     std::string name;

@@ -89,7 +89,7 @@ void Context::remember_running(const std::string& name) {
 }
 
 void Context::forget_running() {
-  for (const char* s : {"domain", "util", "paused"}) clear_state(s);
+  for (const char* s : {"domain", "util", "paused", "checked"}) clear_state(s);
 }
 
 

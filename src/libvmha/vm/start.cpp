@@ -77,6 +77,7 @@ ActionResult start(Context& ctx) {
   if (!now->active) return {ocf::Rc::kErrGeneric, "domain " + name + " is not active after start"};
   ctx.remember_running(name);
   update_utilization(ctx, *now);
+  ctx.write_state("checked", "");
   return {ocf::Rc::kSuccess, "domain " + name + " started"};
 }
 

@@ -59,6 +59,22 @@ def pids_in_pidns(inode):
     return found
 
 
+def host_env(host_dir):
+    """A clean environment for a host's PID 1 and for commands run in the
+    host: the caller's PATH (pyenv, ctest variables) must not leak into the
+    cluster daemons or the agents they run."""
+    return {
+        "PATH": STD_PATH,
+        "HOME": "/root",
+        "LANG": "C.UTF-8",
+        # unshare and mount would write mount info into the machine's /run.
+        "LIBMOUNT_UTAB": os.path.join(host_dir, "utab"),
+        # No syslog here; keep each host's log in its own directory.
+        "PCMK_logfacility": "none",
+        "PCMK_logfile": "/var/log/pacemaker/pacemaker.log",
+    }
+
+
 class Host:
     """Attributes: name (its hostname and corosync node name), addr (cluster
     address), netns (network namespace name), dir (per-host state directory
@@ -80,18 +96,7 @@ class Host:
         self._pidns = None
 
     def env(self):
-        """A clean environment: the test's PATH (pyenv, ctest variables) must
-        not leak into the cluster daemons or the agents they run."""
-        return {
-            "PATH": STD_PATH,
-            "HOME": "/root",
-            "LANG": "C.UTF-8",
-            # unshare and mount would write mount info into the machine's /run.
-            "LIBMOUNT_UTAB": os.path.join(self.dir, "utab"),
-            # No syslog here; keep each host's log in its own directory.
-            "PCMK_logfacility": "none",
-            "PCMK_logfile": "/var/log/pacemaker/pacemaker.log",
-        }
+        return host_env(self.dir)
 
     def power_on(self):
         """Boots the host: a new PID 1 in fresh namespaces (the network
@@ -177,8 +182,10 @@ class Host:
         return [NSENTER, "-t", str(self.init_pid), "-a", "--",
                 self.resolve(argv[0]), *argv[1:]]
 
-    def run(self, argv, timeout=60, check=True, input=None):
-        return run(self.cmd(argv), timeout=timeout, check=check, input=input, env=self.env())
+    def run(self, argv, timeout=60, check=True, input=None, env=None):
+        """argv inside the host; env adds to (or overrides) the host's clean environment."""
+        return run(self.cmd(argv), timeout=timeout, check=check, input=input,
+                   env={**self.env(), **(env or {})})
 
     def quorate(self):
         """True when this host's corosync says its partition has quorum."""

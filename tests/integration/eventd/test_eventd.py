@@ -122,6 +122,38 @@ class EventDaemonTest(unittest.TestCase):
         self.assertJournal("autor", "resume", kind="action", outcome="ok")
         self.assertJournal("autor", "resumed", kind="detection")
 
+    def monitor(self, rid, **extra_env):
+        """The agent's monitor run by hand inside the host, as the executor
+        runs it; returns (rc, stderr)."""
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "OCF_ROOT": "/usr/lib/ocf",
+               "OCF_RESOURCE_INSTANCE": rid, "OCF_RESKEY_hypervisor": self.bed.hypervisor,
+               "OCF_RESKEY_config": os.path.join(self.lv.workdir, f"{rid}.xml"),
+               "OCF_RESKEY_CRM_meta_interval": "60000", **extra_env}
+        cp = self.host.run(["/usr/lib/ocf/resource.d/vmha/VirtualMachine", "monitor"], env=env,
+                           check=False, timeout=60)
+        return cp.returncode, cp.stderr
+
+    def test_routine_monitor_is_answered_by_the_daemon(self):
+        nbd, _ = self.guest("fastmon")
+        rc, err = self.monitor("fastmon")
+        self.assertEqual((rc, "per vmha-eventd" in err), (0, True), err)
+        # Deeper checks always ask libvirt.
+        rc, err = self.monitor("fastmon", OCF_CHECK_LEVEL="10")
+        self.assertEqual((rc, "per vmha-eventd" in err), (0, False), err)
+        # A guest that is not plainly running is the full agent's to judge.
+        self.pause(nbd, "fastmon")
+        rc, err = self.monitor("fastmon")
+        self.assertEqual((rc, "per vmha-eventd" in err), (190, False), err)
+        nbd.fail_off()
+        wait("the guest to run again", lambda: self.domstate("fastmon").startswith("running"), 15)
+        # A full check older than 300 s: the next monitor is a full one again.
+        checked = "/run/vmha/VirtualMachine/fastmon.checked"
+        self.host.run(["touch", "-d", "10 minutes ago", checked])
+        rc, err = self.monitor("fastmon")
+        self.assertEqual((rc, "per vmha-eventd" in err), (0, False), err)
+        rc, err = self.monitor("fastmon")
+        self.assertEqual((rc, "per vmha-eventd" in err), (0, True), err)
+
     def test_leave_paused_is_left(self):
         nbd, _ = self.guest("leave", resume_behavior="leave_paused")
         self.pause(nbd, "leave")

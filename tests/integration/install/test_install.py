@@ -44,16 +44,16 @@ def machine_mounts():
         return f.read()
 
 
-@unittest.skipUnless(os.geteuid() == 0, "needs root for a private mount namespace")
 class InstalledAgents(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         for tool in ("pcs", "crm", "xmllint", "unshare"):
             if not (os.path.exists(f"/usr/sbin/{tool}") or os.path.exists(f"/usr/bin/{tool}")):
-                raise unittest.SkipTest(f"{tool} is not installed: run tools/install-deps")
+                raise RuntimeError(f"{tool} is not installed: run tools/install-deps")
         cls.machine_had_vmha = os.path.exists(OCF_DIR)
         cls.tree = InstalledTree().__enter__()
-        cls.ocf_agents = sorted(os.listdir(cls.tree.path(OCF_DIR)))
+        # What Pacemaker lists: it skips dot-files (the agents' helpers).
+        cls.ocf_agents = sorted(n for n in os.listdir(cls.tree.path(OCF_DIR)) if not n.startswith("."))
         cls.fence_agents = sorted(n for n in os.listdir(cls.tree.path(FENCE_DIR))
                                   if n.startswith("fence_vmha_"))
 

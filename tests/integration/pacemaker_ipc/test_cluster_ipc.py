@@ -115,7 +115,7 @@ class OneHost(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         if not os.access(PROBE, os.X_OK):
-            raise unittest.SkipTest(f"{PROBE} is not built")
+            raise RuntimeError(f"{PROBE} is not built: build the vmha_cluster_probe target")
         cls.c = Cluster(n_hosts=1, name="pi1", subnet_index=41, overlay_agents=OVERLAY)
         try:
             cls.c.wait_online(timeout=60)
@@ -370,7 +370,7 @@ class OneHost(unittest.TestCase):
 class ThreeHosts(unittest.TestCase):
     def test_quorum_watcher_follows_partition_heal_and_corosync_restart(self):
         if not os.access(PROBE, os.X_OK):
-            self.skipTest(f"{PROBE} is not built")
+            self.fail(f"{PROBE} is not built: build the vmha_cluster_probe target")
         with Cluster(n_hosts=3, name="pi3", subnet_index=43, overlay_agents=OVERLAY) as c:
             c.wait_online(timeout=90)
             h3 = c.hosts[2]

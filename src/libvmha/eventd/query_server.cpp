@@ -1,0 +1,84 @@
+#include "libvmha/eventd/query_server.h"
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <sstream>
+
+namespace vmha::eventd {
+
+QueryServer::QueryServer(Loop& loop, std::string path, Answer answer)
+    : loop_(loop), path_(std::move(path)), answer_(std::move(answer)) {}
+
+QueryServer::~QueryServer() {
+  for (auto& [fd, buf] : pending_) {
+    loop_.unwatch_fd(fd);
+    close(fd);
+  }
+  if (listen_fd_ >= 0) {
+    loop_.unwatch_fd(listen_fd_);
+    close(listen_fd_);
+    unlink(path_.c_str());
+  }
+}
+
+Status QueryServer::start() {
+  sockaddr_un a{};
+  a.sun_family = AF_UNIX;
+  if (path_.size() >= sizeof a.sun_path)
+    return make_error(Errc::kInvalidArgument, "socket path too long: " + path_);
+  std::memcpy(a.sun_path, path_.c_str(), path_.size() + 1);
+  listen_fd_ = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (listen_fd_ < 0) return make_error(Errc::kInternal, "socket(): " + std::string(strerror(errno)));
+  unlink(path_.c_str());  // a stale socket of an earlier run
+  mode_t old = umask(077);
+  int rc = bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  umask(old);
+  if (rc < 0 || listen(listen_fd_, 64) < 0)
+    return make_error(Errc::kIo, "cannot listen on " + path_ + ": " + strerror(errno));
+  loop_.watch_fd(listen_fd_, [this] { accept_clients(); });
+  return Unit{};
+}
+
+void QueryServer::accept_clients() {
+  while (true) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;
+    pending_[fd] = "";
+    loop_.watch_fd(fd, [this, fd] { serve(fd); });
+    // A client that never sends its line is dropped.
+    loop_.after(Millis(2000), [this, fd] {
+      if (pending_.erase(fd)) {
+        loop_.unwatch_fd(fd);
+        close(fd);
+      }
+    });
+  }
+}
+
+void QueryServer::serve(int fd) {
+  auto it = pending_.find(fd);
+  if (it == pending_.end()) return;
+  char buf[512];
+  ssize_t n = read(fd, buf, sizeof buf);
+  if (n > 0) it->second.append(buf, static_cast<size_t>(n));
+  bool line = it->second.find('\n') != std::string::npos;
+  if (!line && n > 0 && it->second.size() < 4096) return;  // wait for the rest
+  std::string reply = "unknown\n";
+  if (line) {
+    std::istringstream in(it->second.substr(0, it->second.find('\n')));
+    std::string verb, uri, domain;
+    in >> verb >> uri >> domain;
+    if (verb == "state" && !domain.empty()) reply = answer_(uri, domain) + "\n";
+  }
+  (void)!write(fd, reply.data(), reply.size());
+  loop_.unwatch_fd(fd);
+  close(fd);
+  pending_.erase(it);
+}
+
+}  // namespace vmha::eventd

@@ -1,0 +1,36 @@
+// A unix socket on which vmha-eventd answers local questions from its event
+// stream, on the loop thread, without blocking it. Protocol: one request
+// line, one reply line, then the server closes:
+//   "state <uri> <domain>"  ->  "running" | "other <why>" | "unknown"
+// "unknown" when the daemon watches another URI or is not connected: the
+// asker must then ask libvirt itself. The socket is 0600 (root's agents).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "libvmha/base/result.h"
+#include "libvmha/eventd/loop.h"
+
+namespace vmha::eventd {
+
+class QueryServer {
+ public:
+  using Answer = std::function<std::string(const std::string& uri, const std::string& domain)>;
+  QueryServer(Loop& loop, std::string path, Answer answer);
+  ~QueryServer();
+  Status start();
+
+ private:
+  void accept_clients();
+  void serve(int fd);
+
+  Loop& loop_;
+  std::string path_;
+  Answer answer_;
+  int listen_fd_ = -1;
+  std::map<int, std::string> pending_;  // client fd -> bytes read so far
+};
+
+}  // namespace vmha::eventd
