@@ -43,7 +43,11 @@ Error errno_error(int e, const std::string& what) {
 }  // namespace
 
 Status BlockDevice::usable() const {
-  if (hung_) return make_error(Errc::kTimeout, path_ + " stopped answering earlier in this run");
+  if (!stuck_.expired()) {
+    return make_error(Errc::kTimeout, path_ +
+                                          " stopped answering: an earlier I/O has not returned "
+                                          "yet (check the storage path)");
+  }
   return ok_status();
 }
 
@@ -79,8 +83,12 @@ Result<std::vector<uint8_t>> BlockDevice::read(uint64_t offset, size_t length) {
   auto fd = fd_;
   std::string what =
       "reading " + std::to_string(length) + " bytes at " + std::to_string(offset) + " of " + path_;
+  // The token lives as long as the call's thread: a daemon learns from it when
+  // a stuck I/O returns, without opening the device again (which would pile
+  // up one stuck thread per attempt).
+  auto token = std::make_shared<const char>(0);
   auto r = run_bounded<std::vector<uint8_t>>(
-      [fd, offset, length, what]() -> Result<std::vector<uint8_t>> {
+      [fd, offset, length, what, token]() -> Result<std::vector<uint8_t>> {
         Buffer buf = aligned(length);
         if (!buf) return make_error(Errc::kInternal, "out of memory " + what);
         ssize_t n = pread(fd->fd, buf.get(), length, static_cast<off_t>(offset));
@@ -89,7 +97,7 @@ Result<std::vector<uint8_t>> BlockDevice::read(uint64_t offset, size_t length) {
         return std::vector<uint8_t>(buf.get(), buf.get() + length);
       },
       timeout_, what);
-  if (!r && r.error().code == Errc::kTimeout) hung_ = true;
+  if (!r && r.error().code == Errc::kTimeout) stuck_ = token;
   return r;
 }
 
@@ -99,8 +107,9 @@ Status BlockDevice::write(uint64_t offset, std::span<const uint8_t> data) {
   std::string what = "writing " + std::to_string(data.size()) + " bytes at " +
                      std::to_string(offset) + " of " + path_;
   std::vector<uint8_t> copy(data.begin(), data.end());
+  auto token = std::make_shared<const char>(0);
   auto r = run_bounded<Unit>(
-      [fd, offset, copy = std::move(copy), what]() -> Result<Unit> {
+      [fd, offset, copy = std::move(copy), what, token]() -> Result<Unit> {
         Buffer buf = aligned(copy.size());
         if (!buf) return make_error(Errc::kInternal, "out of memory " + what);
         std::memcpy(buf.get(), copy.data(), copy.size());
@@ -111,7 +120,7 @@ Status BlockDevice::write(uint64_t offset, std::span<const uint8_t> data) {
         return Unit{};
       },
       timeout_, what);
-  if (!r && r.error().code == Errc::kTimeout) hung_ = true;
+  if (!r && r.error().code == Errc::kTimeout) stuck_ = token;
   return r;
 }
 

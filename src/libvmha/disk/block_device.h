@@ -1,8 +1,10 @@
 // A shared disk opened for direct I/O (O_DIRECT, so reads see what other
 // hosts wrote, not this host's page cache). Each I/O, the open included, is
-// abandoned with kTimeout after the I/O timeout; a device that timed out
-// once fails fast afterwards. Offsets and lengths are multiples of the
-// logical sector size. Regular files are accepted too (tests, images).
+// abandoned with kTimeout after the I/O timeout; while an abandoned I/O is
+// still stuck in the kernel the device fails fast (one stuck thread per
+// device, never one per call), and it serves again once that I/O returns.
+// Offsets and lengths are multiples of the logical sector size. Regular
+// files are accepted too (tests, images).
 #pragma once
 
 #include <cstdint>
@@ -36,7 +38,8 @@ class BlockDevice {
   std::shared_ptr<Fd> fd_;
   uint32_t sector_size_;
   Millis timeout_;
-  bool hung_ = false;
+  // Alive while the I/O that last timed out is still running.
+  std::weak_ptr<const char> stuck_;
 };
 
 }  // namespace vmha::disk

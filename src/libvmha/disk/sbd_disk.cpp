@@ -5,19 +5,24 @@ namespace vmha::disk {
 Result<SbdDisk> SbdDisk::open(const std::string& path, Millis io_timeout) {
   auto dev = BlockDevice::open(path, io_timeout);
   if (!dev) return dev.error();
-  auto sector = dev->read(0, dev->sector_size());
+  return load(*dev);
+}
+
+Result<SbdDisk> SbdDisk::load(BlockDevice& dev) {
+  const std::string& path = dev.path();
+  auto sector = dev.read(0, dev.sector_size());
   if (!sector) return sector.error();
   auto header = decode_header(*sector, path);
   if (!header) return header.error();
-  if (header->sector_size != dev->sector_size()) {
+  if (header->sector_size != dev.sector_size()) {
     return make_error(Errc::kInternal, path + "'s sbd header says sector size " +
                                            std::to_string(header->sector_size) +
                                            " but the device has " +
-                                           std::to_string(dev->sector_size()) +
+                                           std::to_string(dev.sector_size()) +
                                            ": it was created on another device; recreate it "
                                            "with `sbd create`");
   }
-  return SbdDisk(std::move(*dev), *header);
+  return SbdDisk(std::move(dev), *header);
 }
 
 Result<std::vector<Slot>> SbdDisk::slots() {

@@ -23,6 +23,10 @@ class SbdDisk {
  public:
   // Opens the device and checks its header (magic, version, sector size).
   static Result<SbdDisk> open(const std::string& path, Millis io_timeout);
+  // The same on a device already open; `dev` is taken only on success, so a
+  // caller can keep a device whose header read is stuck instead of opening
+  // it again (and piling up stuck threads).
+  static Result<SbdDisk> load(BlockDevice& dev);
 
   const std::string& path() const { return dev_.path(); }
   const Header& header() const { return header_; }
