@@ -82,9 +82,9 @@ Status SelfFenceAction::run_watchdog(policy::FenceDecision decision) const {
                                 "the self-fence action as a command");
   }
   if (!S_ISCHR(st.st_mode)) {
-    return make_error(Errc::kInvalidArgument,
-                      "cannot self-fence: " + dev + " is not a character device, so not a "
-                                                    "watchdog: fix the watchdog device");
+    return make_error(Errc::kInvalidArgument, "cannot self-fence: " + dev +
+                                                  " is not a character device, so not a "
+                                                  "watchdog: fix the watchdog device");
   }
   int fd = open(dev.c_str(), O_WRONLY | O_CLOEXEC);
   if (fd < 0) {
@@ -120,8 +120,7 @@ Status SelfFenceAction::run_watchdog(policy::FenceDecision decision) const {
                                    " is armed and resets the host " + when);
 }
 
-Status SelfFenceAction::run_command(policy::FenceDecision decision,
-                                    std::string_view reason) const {
+Status SelfFenceAction::run_command(policy::FenceDecision decision, std::string_view reason) const {
   std::vector<std::string> env_strings;
   for (char** e = environ; e && *e; ++e) {
     if (!starts_with(*e, "VMHA_SELF_FENCE")) env_strings.emplace_back(*e);
