@@ -3,6 +3,10 @@
     with LoopDevice(size_mib=8) as dev:
         dev.path                    # /dev/loopN
 
+LoopDevice(backing=FILE, direct_io=True) attaches an existing file instead
+(direct_io: the loop driver reads and writes FILE with O_DIRECT, so each I/O
+reaches FILE's filesystem at once instead of the page cache).
+
 close() (also run by the with block, on failure too, and at exit for any
 left open) detaches the device we attached, by its path, and removes the
 image's directory."""
@@ -20,16 +24,19 @@ _open = set()
 
 
 class LoopDevice:
-    def __init__(self, size_mib=8, sector_size=None):
+    def __init__(self, size_mib=8, sector_size=None, backing=None, direct_io=False):
         self.path = None
         self.dir = tempfile.mkdtemp(prefix="vmha-loop-")
-        self.image = os.path.join(self.dir, "disk.img")
+        self.image = backing or os.path.join(self.dir, "disk.img")
         try:
-            with open(self.image, "wb") as f:
-                f.truncate(size_mib * 1024 * 1024)
+            if not backing:
+                with open(self.image, "wb") as f:
+                    f.truncate(size_mib * 1024 * 1024)
             argv = [LOSETUP, "-f", "--show"]
             if sector_size:
                 argv += ["--sector-size", str(sector_size)]
+            if direct_io:
+                argv += ["--direct-io=on"]
             self.path = run(argv + [self.image], timeout=30).stdout.strip()
             if not self.path.startswith("/dev/loop"):
                 raise HarnessError(f"losetup printed {self.path!r}, not a loop device")

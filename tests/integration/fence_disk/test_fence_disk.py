@@ -14,23 +14,10 @@ import xml.etree.ElementTree as ET
 
 from vmha_harness.loopdev import LoopDevice
 from vmha_harness.proc import build_dir, run, run_with_agents
+from vmha_harness.sbdtool import sbd, sbd_list
 
 AGENT = os.path.join(build_dir(), "stonith", "fence_vmha_disk", "fence_vmha_disk")
 RNG = "/usr/share/cluster/relaxng/metadata.rng"
-SBD = "/usr/sbin/sbd"
-
-
-def sbd(dev, *args, check=True):
-    return run([SBD, "-d", dev] + list(args), timeout=60, check=check)
-
-
-def sbd_list(dev):
-    """{node: (message, sender)} as `sbd list` prints it."""
-    out = {}
-    for line in sbd(dev, "list").stdout.splitlines():
-        fields = line.split("\t")
-        out[fields[1]] = (fields[2], fields[3] if len(fields) > 3 else "")
-    return out
 
 
 def make_sbd_device(test, msgwait=1):
