@@ -1,5 +1,5 @@
-# ctest-labels: slow
-# ctest-timeout: 400
+# ctest-labels: storage
+# ctest-timeout: 300
 """The storage pieces of vmha-eventd (StorageHeartbeat, PillWatcher,
 SelfFenceAction) driven through tests/tools/vmha_storage_probe against loop
 devices: the heartbeat is green on a healthy device, turns yellow then red
