@@ -154,6 +154,24 @@ class EventDaemonTest(unittest.TestCase):
         rc, err = self.monitor("fastmon")
         self.assertEqual((rc, "per vmha-eventd" in err), (0, True), err)
 
+    def test_maintenance_silences_alarms_and_actions(self):
+        nbd, _ = self.guest("maint", resume_behavior="auto_resume")
+        self.host.run(["attrd_updater", "-n", "vmha-maintenance", "-U", "true"])
+        self.addCleanup(self.host.run, ["attrd_updater", "-n", "vmha-maintenance", "-D"], check=False)
+        node = self.host.name
+        wait("the daemon to enter maintenance",
+             lambda: self.journal(node, "maintenance entered", kind="detection"), 15)
+        self.pause(nbd, "maint")
+        nbd.fail_off()
+        # No alarm and no action for as long as maintenance lasts.
+        end = time.monotonic() + 4
+        while time.monotonic() < end:
+            self.assertEqual(self.domstate("maint"), "paused (I/O error)")
+            self.assertEqual(self.attr("#health-vmha-storage"), "green")
+            time.sleep(0.5)
+        self.host.run(["attrd_updater", "-n", "vmha-maintenance", "-D"])
+        wait("the resume once maintenance ends", lambda: self.domstate("maint").startswith("running"), 15)
+
     def test_leave_paused_is_left(self):
         nbd, _ = self.guest("leave", resume_behavior="leave_paused")
         self.pause(nbd, "leave")
