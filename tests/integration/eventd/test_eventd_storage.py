@@ -1,0 +1,111 @@
+# ctest-labels: slow cluster storage
+# ctest-timeout: 400
+"""vmha-eventd's storage side run by Pacemaker (ocf:vmha:EventDaemon): the
+heartbeat on a shared path that can be made to hang turns
+#health-vmha-storage yellow, red and green again, and a poison pill written
+by fence_vmha_disk or by the real `sbd message` makes the node fence itself
+through the configured command."""
+
+import os
+import sys
+import time
+import unittest
+
+from vmha_harness import proc
+from vmha_harness.eventd_bed import EventdBed
+from vmha_harness.hangdisk import HangableDisk
+from vmha_harness.loopdev import LoopDevice
+from vmha_harness.sbdtool import sbd
+
+MSGWAIT = 2
+
+
+def log(msg):
+    print(f"[eventd storage] {msg}", file=sys.stderr, flush=True)
+
+
+def wait(what, predicate, timeout=20, interval=0.05):
+    try:
+        return proc.wait_until(predicate, timeout, interval=interval, what=what)
+    except proc.HarnessError as e:
+        raise AssertionError(str(e)) from None
+
+
+class EventDaemonStorageTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.hang = HangableDisk(cls.tmpdir(), size_mib=8, name="hb")
+        cls.addClassCleanup(cls.hang.close)
+        cls.hang.start()
+        cls.pill = LoopDevice(size_mib=8)
+        cls.addClassCleanup(cls.pill.close)
+        sbd(cls.pill.path, "-1", "1", "-4", str(MSGWAIT), "create")
+        cls.marker = os.path.join(cls._tmp, "fenced")
+        script = os.path.join(cls._tmp, "self-fence")
+        with open(script, "w") as f:
+            f.write(f'#!/bin/sh\necho "$VMHA_SELF_FENCE $VMHA_SELF_FENCE_REASON" >> {cls.marker}\n')
+        os.chmod(script, 0o755)
+        cls.bed = EventdBed(name="ev2", subnet_index=33, listen_addr="127.0.0.97",
+                            migration_ports=(49540, 49555), eventd_params=[
+                                f"heartbeat_paths={cls.hang.path}", "heartbeat_interval=500",
+                                "heartbeat_timeout=1000", "yellow_after=1", "red_after=3",
+                                f"pill_devices={cls.pill.path}", "pill_interval=500",
+                                "self_fence=command", f"self_fence_command={script}"])
+        cls.bed.__enter__()
+        cls.addClassCleanup(cls.bed.close)
+        cls.host = cls.bed.host
+
+    @classmethod
+    def tmpdir(cls):
+        import tempfile
+        cls._tmp = tempfile.mkdtemp(prefix="vmha-eventd-storage-")
+        cls.addClassCleanup(proc.run, ["rm", "-rf", cls._tmp])
+        return cls._tmp
+
+    def fenced(self):
+        try:
+            with open(self.marker) as f:
+                return f.read()
+        except FileNotFoundError:
+            return ""
+
+    def restart_daemon(self):
+        """A node that fenced itself is gone; here the daemon lives on, so a
+        restart gives the next test a fresh watcher (which clears the slot)."""
+        self.host.run(["crm_resource", "--restart", "-r", "eventd"], timeout=60)
+        wait("eventd to run again", lambda: self.bed.started("eventd"), 30)
+
+    def test_hung_heartbeat_path_turns_health_yellow_red_and_green(self):
+        wait("a green heartbeat", lambda: self.bed.attr("#health-vmha-storage") == "green", 20)
+        t0 = time.monotonic()
+        self.hang.hang()
+        try:
+            wait("yellow", lambda: self.bed.attr("#health-vmha-storage") in ("yellow", "red"), 10)
+            yellow = time.monotonic() - t0
+            wait("red", lambda: self.bed.attr("#health-vmha-storage") == "red", 15)
+            red = time.monotonic() - t0
+            log(f"path hung -> yellow {yellow:.1f} s, red {red:.1f} s (interval 0.5 s, timeout 1 s, red after 3)")
+        finally:
+            self.hang.resume()
+        t1 = time.monotonic()
+        wait("green again", lambda: self.bed.attr("#health-vmha-storage") == "green", 15)
+        log(f"path answers -> green {time.monotonic() - t1:.1f} s")
+
+    def test_pill_from_fence_vmha_disk_fences_the_node(self):
+        agent = os.path.join(proc.build_dir(), "stonith", "fence_vmha_disk", "fence_vmha_disk")
+        sent = time.monotonic()
+        cp = proc.run([agent], input=f"action=reboot\ndevices={self.pill.path}\nplug={self.host.name}\n",
+                      timeout=60, check=False)
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        # The sender reports success once msgwait is over and takes the node
+        # for dead: by then it must have fenced itself.
+        self.assertTrue(self.fenced().startswith("reset"),
+                        f"not fenced when fence_vmha_disk returned; daemon log:\n{self.bed.daemon_log()[-3000:]}")
+        log(f"fence_vmha_disk returned after {time.monotonic() - sent:.1f} s, node already fenced")
+        self.restart_daemon()
+
+    def test_pill_from_sbd_fences_the_node(self):
+        before = self.fenced().count("reset")
+        sbd(self.pill.path, "message", self.host.name, "reset")
+        wait("the self-fence command", lambda: self.fenced().count("reset") > before, 10)
+        self.restart_daemon()
