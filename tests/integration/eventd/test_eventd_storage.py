@@ -14,7 +14,6 @@ import unittest
 from vmha_harness import proc
 from vmha_harness.eventd_bed import EventdBed
 from vmha_harness.hangdisk import HangableDisk
-from vmha_harness.loopdev import LoopDevice
 from vmha_harness.sbdtool import sbd
 
 MSGWAIT = 2
@@ -37,8 +36,10 @@ class EventDaemonStorageTest(unittest.TestCase):
         cls.hang = HangableDisk(cls.tmpdir(), size_mib=8, name="hb")
         cls.addClassCleanup(cls.hang.close)
         cls.hang.start()
-        cls.pill = LoopDevice(size_mib=8)
+        # The pill disk can hang too: storage lost together with quorum.
+        cls.pill = HangableDisk(cls._tmp, size_mib=8, name="pill")
         cls.addClassCleanup(cls.pill.close)
+        cls.pill.start()
         sbd(cls.pill.path, "-1", "1", "-4", str(MSGWAIT), "create")
         cls.marker = os.path.join(cls._tmp, "fenced")
         script = os.path.join(cls._tmp, "self-fence")
@@ -50,7 +51,8 @@ class EventDaemonStorageTest(unittest.TestCase):
                                 f"heartbeat_paths={cls.hang.path}", "heartbeat_interval=500",
                                 "heartbeat_timeout=1000", "yellow_after=1", "red_after=3",
                                 f"pill_devices={cls.pill.path}", "pill_interval=500",
-                                "self_fence=command", f"self_fence_command={script}"])
+                                "self_fence=command", f"self_fence_command={script}",
+                                "watchdog_timeout=2000"])
         cls.bed.__enter__()
         cls.addClassCleanup(cls.bed.close)
         cls.host = cls.bed.host
@@ -108,4 +110,35 @@ class EventDaemonStorageTest(unittest.TestCase):
         before = self.fenced().count("reset")
         sbd(self.pill.path, "message", self.host.name, "reset")
         wait("the self-fence command", lambda: self.fenced().count("reset") > before, 10)
+        self.restart_daemon()
+
+    def test_storage_and_quorum_both_lost_fences_storage_alone_does_not(self):
+        before = self.fenced().count("reset")
+        self.pill.hang()
+        try:
+            # Storage lost but quorate: stay up (the majority keeps the node).
+            end = time.monotonic() + 4
+            while time.monotonic() < end:
+                self.assertEqual(self.fenced().count("reset"), before, "fenced while quorate")
+                time.sleep(0.25)
+            # With the default no-quorum-policy=stop, Pacemaker would stop the
+            # daemon itself on losing quorum (see the README: for this, run it
+            # from systemd as sbd runs, or use freeze).
+            self.host.run(["crm_attribute", "-t", "crm_config", "-n", "no-quorum-policy", "-v", "freeze"])
+            self.host.run(["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "2"])
+            try:
+                lost = time.monotonic()
+                try:
+                    wait("the self-fence", lambda: self.fenced().count("reset") > before, 15)
+                except AssertionError as e:
+                    raise AssertionError(f"{e}\ndaemon log:\n{self.bed.daemon_log()[-3000:]}") from None
+                took = time.monotonic() - lost
+                log(f"storage and quorum lost -> self-fence after {took:.1f} s (watchdog_timeout 2 s)")
+                self.assertGreaterEqual(took, 1.5, "not before the watchdog timeout")
+                self.assertIn("storage and quorum", self.fenced().splitlines()[-1])
+            finally:
+                self.host.run(["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "1"])
+                self.host.run(["crm_attribute", "-t", "crm_config", "-n", "no-quorum-policy", "-v", "stop"])
+        finally:
+            self.pill.resume()
         self.restart_daemon()
