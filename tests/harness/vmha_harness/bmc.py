@@ -57,14 +57,23 @@ def free_loopback_addr(port=623):
 
 class Bmc:
     def __init__(self, addr=None, port=623, username="admin", password="secret",
-                 power_on=True, netns=None, ready_timeout=10):
+                 power_on=True, netns=None, ready_timeout=10, workdir=None, chassis_hook=None):
+        """workdir: a new directory to hold the BMC's files instead of a
+        temporary one; chassis_hook: the hook script's text instead of the
+        power-file one (ipmi_sim then starts in a session of its own, so it
+        may outlive the caller: stop it by self.pid)."""
         self.addr = addr or free_loopback_addr(port)
         self.port = port
         self.username = username
         self.password = password
         self.netns = netns
         self.pid = None
-        self.dir = tempfile.mkdtemp(prefix="vmha-bmc-")
+        self._hook = chassis_hook
+        if workdir:
+            os.makedirs(workdir)
+            self.dir = workdir
+        else:
+            self.dir = tempfile.mkdtemp(prefix="vmha-bmc-")
         try:
             self._write_files(power_on)
             self._start(ready_timeout)
@@ -83,7 +92,7 @@ class Bmc:
         os.makedirs(os.path.join(self.dir, "state"))
         self._write("power", "1" if power_on else "0")
         self._write("events", "")
-        hook = self._write("hook", _HOOK, 0o700)
+        hook = self._write("hook", self._hook or _HOOK, 0o700)
         self._write("bmc.emu", _EMU)
         self._write("lan.conf", f"""name "vmha-bmc"
 set_working_mc 0x20
@@ -107,7 +116,8 @@ set_working_mc 0x20
             argv = ["ip", "netns", "exec", self.netns] + argv
         log = open(os.path.join(self.dir, "ipmi_sim.log"), "w")
         with log:
-            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+            proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                    start_new_session=self._hook is not None)
         self.pid = proc.pid
         self._proc = proc
         proc_net = f"/proc/{self.pid}/net/udp"

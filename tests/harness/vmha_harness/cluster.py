@@ -85,77 +85,20 @@ class Cluster:
         conf = self._corosync_conf(token_ms)
         for h in self.hosts:
             cluster_net.plug_host(self.lab_netns, BRIDGE, h.port, h.netns, f"{h.addr}/24")
-            _make_host_dir(h.dir, conf, cib_xml, overlays)
+            make_host_dir(h.dir, conf, cib_xml, overlays)
 
     def _corosync_conf(self, token_ms):
-        nodes = "".join(
-            f"    node {{\n        ring0_addr: {h.addr}\n        name: {h.name}\n"
-            f"        nodeid: {h.index}\n    }}\n" for h in self.hosts)
-        # Two hosts cannot out-vote each other: two_node keeps the survivor
-        # quorate (it implies wait_for_all, so both must be seen once first).
-        two_node = "    two_node: 1\n" if len(self.hosts) == 2 else ""
-        return (
-            "totem {\n    version: 2\n"
-            f"    cluster_name: {self.name}\n"
-            "    transport: knet\n"
-            f"    token: {token_ms}\n"
-            # Without this, token grows by 650 ms per host above two.
-            "    token_coefficient: 0\n"
-            "    crypto_cipher: none\n    crypto_hash: none\n}\n"
-            f"nodelist {{\n{nodes}}}\n"
-            f"quorum {{\n    provider: corosync_votequorum\n{two_node}}}\n"
-            "logging {\n    to_stderr: yes\n    to_logfile: yes\n"
-            "    logfile: /var/log/corosync/corosync.log\n"
-            "    to_syslog: no\n    timestamp: on\n}\n")
+        return corosync_conf(self.name, [(h.index, h.name, h.addr) for h in self.hosts], token_ms)
 
     def _seed_cib(self, stonith_enabled, no_quorum_policy, stickiness):
-        """The hosts' first cib.xml, built offline with Pacemaker's own tools
-        so it is valid for this Pacemaker version. dc-deadtime=2s: the first
-        DC is elected in seconds instead of after the default 20 s."""
-        path = os.path.join(self.tmpdir, "cib-seed.xml")
-        with open(path, "w") as f:
-            f.write(run([_tool("cibadmin"), "--empty"]).stdout)
-        env = dict(os.environ, CIB_file=path)
-        props = {"dc-deadtime": "2s", "no-quorum-policy": no_quorum_policy,
-                 "stonith-enabled": "true" if stonith_enabled else "false"}
-        for k, v in props.items():
-            run([_tool("crm_attribute"), "--type", "crm_config", "--name", k, "--update", v], env=env)
-        # rsc_defaults does not exist in an empty CIB: create it whole, under
-        # configuration. Stickiness keeps resources from failing back when a
-        # host rejoins, which would blur what a test observes.
-        run([_tool("cibadmin"), "-C", "-o", "configuration", "--xml-text",
-             '<rsc_defaults><meta_attributes id="rsc-options">'
-             '<nvpair id="rsc-options-resource-stickiness" name="resource-stickiness" '
-             f'value="{stickiness}"/></meta_attributes></rsc_defaults>'], env=env)
-        with open(path) as f:
-            return f.read()
+        return seed_cib(os.path.join(self.tmpdir, "cib-seed.xml"), {
+            "stonith-enabled": "true" if stonith_enabled else "false",
+            "no-quorum-policy": no_quorum_policy}, stickiness)
 
     def _make_overlays(self, overlay_agents):
-        """Builds one layer directory per mount point and returns the lines
-        of the hosts' overlays file ("mountpoint<TAB>layer"). A target that
-        does not exist on the machine (/usr/lib/ocf/resource.d/vmha) is made
-        inside the layer of its nearest existing ancestor."""
-        layers = {}
-        for target, files in overlay_agents.items():
-            target = os.path.normpath(target)
-            existing = target
-            while not os.path.isdir(existing):
-                existing = os.path.dirname(existing)
-            mount = os.path.realpath(existing)
-            layer = layers.setdefault(mount, os.path.join(
-                self.tmpdir, "overlay", mount.strip("/").replace("/", "_") or "root"))
-            dest = os.path.join(layer, os.path.relpath(target, existing))
-            os.makedirs(dest, exist_ok=True)
-            for name, src in files:
-                src = os.path.abspath(src)
-                if not os.path.exists(src):
-                    raise HarnessError(f"overlay_agents: {src} does not exist: build it first")
-                # A link, not a copy: binaries with an $ORIGIN rpath still
-                # find their libraries next to the real file.
-                os.symlink(src, os.path.join(dest, name))
-                self._overlays[name] = os.path.join(target, name)
-        # Shallowest first so that a deeper overlay stacks on top.
-        return [f"{m}\t{layers[m]}" for m in sorted(layers, key=lambda m: m.count("/"))]
+        lines, paths = make_overlays(os.path.join(self.tmpdir, "overlay"), overlay_agents)
+        self._overlays.update(paths)
+        return lines
 
     def overlay_path(self, name):
         return self._overlays.get(name)
@@ -174,13 +117,8 @@ class Cluster:
         """crm_mon's XML status as seen by host (default: a reachable host);
         None while that host's Pacemaker does not answer yet."""
         host = host or self._any()
-        cp = host.run(["crm_mon", "-1", "--output-as=xml"], timeout=30, check=False)
-        if cp.returncode != 0:
-            return None
-        try:
-            return ET.fromstring(cp.stdout)
-        except ET.ParseError:
-            return None
+        return parse_xml_output(host.run(["crm_mon", "-1", "--output-as=xml"], timeout=30,
+                                         check=False))
 
     def nodes(self, host=None):
         """{node name: crm_mon's attributes of that node}, as seen by host;
@@ -287,6 +225,98 @@ def sweep_orphans():
         shutil.rmtree(os.path.join(tmp, entry), ignore_errors=True)
 
 
+def parse_xml_output(cp):
+    """The XML a Pacemaker tool printed (a CompletedProcess), or None when
+    the tool failed or printed no whole document (it does not answer yet)."""
+    if cp.returncode != 0:
+        return None
+    try:
+        return ET.fromstring(cp.stdout)
+    except ET.ParseError:
+        return None
+
+
+def corosync_conf(cluster_name, nodes, token_ms, qdevice=None):
+    """corosync.conf for nodes [(nodeid, name, ring0 address)]. qdevice:
+    (address, port) of a corosync-qnetd (TLS off, algorithm lms) or None."""
+    body = "".join(
+        f"    node {{\n        ring0_addr: {addr}\n        name: {name}\n"
+        f"        nodeid: {index}\n    }}\n" for index, name, addr in nodes)
+    if qdevice:
+        quorum = ("    device {\n        votes: %d\n        model: net\n        net {\n"
+                  "            tls: off\n            host: %s\n            port: %d\n"
+                  "            algorithm: lms\n        }\n    }\n"
+                  % (len(nodes) - 1, qdevice[0], qdevice[1]))
+    else:
+        # Two hosts cannot out-vote each other: two_node keeps the survivor
+        # quorate (it implies wait_for_all, so both must be seen once first).
+        quorum = "    two_node: 1\n" if len(nodes) == 2 else ""
+    return (
+        "totem {\n    version: 2\n"
+        f"    cluster_name: {cluster_name}\n"
+        "    transport: knet\n"
+        f"    token: {token_ms}\n"
+        # Without this, token grows by 650 ms per host above two.
+        "    token_coefficient: 0\n"
+        "    crypto_cipher: none\n    crypto_hash: none\n}\n"
+        f"nodelist {{\n{body}}}\n"
+        f"quorum {{\n    provider: corosync_votequorum\n{quorum}}}\n"
+        "logging {\n    to_stderr: yes\n    to_logfile: yes\n"
+        "    logfile: /var/log/corosync/corosync.log\n"
+        "    to_syslog: no\n    timestamp: on\n}\n")
+
+
+def seed_cib(path, properties, stickiness):
+    """Writes and returns the hosts' first cib.xml, built offline with
+    Pacemaker's own tools so it is valid for this Pacemaker version.
+    dc-deadtime=2s (unless `properties` says otherwise): the first DC is
+    elected in seconds instead of after the default 20 s."""
+    with open(path, "w") as f:
+        f.write(run([_tool("cibadmin"), "--empty"]).stdout)
+    env = dict(os.environ, CIB_file=path)
+    for k, v in dict({"dc-deadtime": "2s"}, **properties).items():
+        run([_tool("crm_attribute"), "--type", "crm_config", "--name", k, "--update", v], env=env)
+    # rsc_defaults does not exist in an empty CIB: create it whole, under
+    # configuration. Stickiness keeps resources from failing back when a
+    # host rejoins, which would blur what a test observes.
+    run([_tool("cibadmin"), "-C", "-o", "configuration", "--xml-text",
+         '<rsc_defaults><meta_attributes id="rsc-options">'
+         '<nvpair id="rsc-options-resource-stickiness" name="resource-stickiness" '
+         f'value="{stickiness}"/></meta_attributes></rsc_defaults>'], env=env)
+    with open(path) as f:
+        return f.read()
+
+
+def make_overlays(root, overlay_agents):
+    """Builds one layer directory per mount point under root and returns
+    (the lines of the hosts' overlays file, "mountpoint<TAB>layer";
+    {agent name: its path inside the hosts}). A target that does not exist
+    on the machine (/usr/lib/ocf/resource.d/vmha) is made inside the layer
+    of its nearest existing ancestor."""
+    layers = {}
+    paths = {}
+    for target, files in overlay_agents.items():
+        target = os.path.normpath(target)
+        existing = target
+        while not os.path.isdir(existing):
+            existing = os.path.dirname(existing)
+        mount = os.path.realpath(existing)
+        layer = layers.setdefault(mount, os.path.join(
+            root, mount.strip("/").replace("/", "_") or "root"))
+        dest = os.path.join(layer, os.path.relpath(target, existing))
+        os.makedirs(dest, exist_ok=True)
+        for name, src in files:
+            src = os.path.abspath(src)
+            if not os.path.exists(src):
+                raise HarnessError(f"overlay_agents: {src} does not exist: build it first")
+            # A link, not a copy: binaries with an $ORIGIN rpath still
+            # find their libraries next to the real file.
+            os.symlink(src, os.path.join(dest, name))
+            paths[name] = os.path.join(target, name)
+    # Shallowest first so that a deeper overlay stacks on top.
+    return [f"{m}\t{layers[m]}" for m in sorted(layers, key=lambda m: m.count("/"))], paths
+
+
 def _tool(name):
     found = shutil.which(name, path=STD_PATH)
     if not found:
@@ -294,7 +324,7 @@ def _tool(name):
     return found
 
 
-def _make_host_dir(d, corosync_conf, cib_xml, overlay_lines):
+def make_host_dir(d, corosync_conf, cib_xml, overlay_lines):
     """The directories cluster_init.sh binds over the machine's, with the
     owners and modes the Debian packages give them."""
     ha = shutil.chown

@@ -11,6 +11,10 @@ dir=$VMHA_HOST_DIR
 # rings and state there, and hosts must not see each other's.
 mount -t tmpfs -o mode=755 tmpfs /run
 mount -t tmpfs -o mode=1777 tmpfs /dev/shm
+# Optional additions a caller puts in the host directory (vmha-lab: a /var
+# overlay and libvirtd before the cluster's mounts, corosync-qdevice once
+# corosync answers); plain Cluster hosts have neither file.
+if [[ -f $dir/before-cluster.sh ]]; then source "$dir/before-cluster.sh"; fi
 while read -r src dst; do
   mount --bind "$dir/$src" "$dst"
 done <<'EOF'
@@ -40,6 +44,7 @@ for _ in $(seq 300); do
   sleep 0.1
 done
 corosync-cfgtool -s >/dev/null
+if [[ -f $dir/after-corosync.sh ]]; then source "$dir/after-corosync.sh"; fi
 
 pacemakerd &
 echo "cluster_init: corosync and pacemakerd started"

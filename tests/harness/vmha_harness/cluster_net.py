@@ -61,14 +61,14 @@ def make_bridge(lab_ns, bridge, addr_cidr):
     run([IP, "-n", lab_ns, "link", "set", bridge, "up"])
 
 
-def plug_host(lab_ns, bridge, port, host_ns, addr_cidr):
-    """Creates veth `port` (lab side, on the bridge) with peer eth0 inside
-    host_ns, and gives eth0 addr_cidr."""
+def plug_host(lab_ns, bridge, port, host_ns, addr_cidr, peer="eth0"):
+    """Creates veth `port` (lab side, on the bridge) with peer `peer` inside
+    host_ns, and gives the peer addr_cidr."""
     run([IP, "-n", lab_ns, "link", "add", port, "type", "veth",
-         "peer", "name", "eth0", "netns", host_ns])
+         "peer", "name", peer, "netns", host_ns])
     run([IP, "-n", lab_ns, "link", "set", port, "master", bridge, "up"])
-    run([IP, "-n", host_ns, "addr", "add", addr_cidr, "dev", "eth0"])
-    run([IP, "-n", host_ns, "link", "set", "eth0", "up"])
+    run([IP, "-n", host_ns, "addr", "add", addr_cidr, "dev", peer])
+    run([IP, "-n", host_ns, "link", "set", peer, "up"])
 
 
 def set_port(lab_ns, port, up):

@@ -12,11 +12,15 @@ def _disk(disk_path, nbd):
     # instead of reaching the writer.
     policy = "error_policy='stop' rerror_policy='stop'"
     if nbd is not None:
+        # TCP when nbd has .tcp = (address, port), else its unix socket.
+        tcp = getattr(nbd, "tcp", None)
+        host = (f"<host name={quoteattr(tcp[0])} port='{int(tcp[1])}'/>" if tcp else
+                f"<host transport='unix' socket={quoteattr(nbd.socket)}/>")
         # A named export: libvirt 9.0 drops I/O-error events for unnamed ones.
         return f"""<disk type='network' device='disk'>
       <driver name='qemu' type='raw' cache='none' {policy}/>
       <source protocol='nbd' name={quoteattr(nbd.export_name)}>
-        <host transport='unix' socket={quoteattr(nbd.socket)}/>
+        {host}
       </source>
       <target dev='vda' bus='virtio'/>
     </disk>"""
@@ -31,8 +35,8 @@ def domain_xml(name, image, disk_path=None, nbd=None, memory_mib=96, vcpus=1,
                virt_type="qemu", serial_log=None, guest_agent_channel=False, uuid=None,
                panic_device=False):
     """The XML of a guest booting `image` (kernel + initrd) directly, with one
-    virtio disk: the raw file disk_path, or `nbd` (anything with .socket and
-    .export_name, e.g. nbd.NbdExport). virt_type 'qemu' is TCG; use 'kvm'
+    virtio disk: the raw file disk_path, or `nbd` (anything with .export_name and
+    .socket, e.g. nbd.NbdExport, or .tcp = (address, port)). virt_type 'qemu' is TCG; use 'kvm'
     only when kvm.kvm_works(). The console (ttyS0) goes to serial_log when
     given. With guest_agent_channel the guest's minimal agent answers
     guest-ping and guest-shutdown (see tests/harness/guest/agent.c)."""

@@ -100,6 +100,14 @@ migration_port_max = {self.migration_ports[1]}
         _with_qemu_account("/etc/group", self._host_path("group"),
                            lambda i: f"{QEMU_USER}:x:{i}:")
 
+    def prepare(self, workdir):
+        """Writes the daemon's configuration and directories into workdir (a
+        new directory) without starting anything, for callers that start
+        libvirtd in a namespace of their own (vmha-lab's hosts)."""
+        self.workdir = workdir
+        os.makedirs(workdir)
+        self._prepare()
+
     def start(self):
         """Creates the workdir and the namespace, starts libvirtd and waits
         until it answers (`with` calls this)."""
