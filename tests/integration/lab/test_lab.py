@@ -1,0 +1,130 @@
+# ctest-labels: slow lab
+# ctest-timeout: 420
+"""tools/vmha-lab end to end: `up` builds a three-host cluster (corosync,
+pacemaker, libvirtd and a BMC per host, qnetd, NBD storage) and returns
+with it running; the cluster, fencing and guests are checked from outside
+vmha; `down` leaves no process, namespace, mount or loop device behind."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from vmha_harness import cluster_net, disk, proc
+from vmha_harness.cluster_host import pids_in_pidns
+
+SOURCE = proc.source_dir()
+LAB = os.path.join(SOURCE, "tools", "vmha-lab")
+sys.path.insert(0, os.path.join(SOURCE, "tools"))
+from vmha_lab import hosts, layout  # noqa: E402
+from vmha_lab.down import leftovers  # noqa: E402
+from vmha_lab.state import State, is_same_process  # noqa: E402
+
+UP_TIMEOUT = 240
+
+
+def log(msg):
+    print(f"[lab] {msg}", file=sys.stderr, flush=True)
+
+
+class LabUpDown(unittest.TestCase):
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="vmha-labtest-")
+        self.name = f"t{os.getpid() % 100000}"
+        self.layout = layout.Layout(self.name, 3, self.root)
+        self.state = State(self.layout.dir)
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
+        # Whatever happens, the lab goes (down is idempotent).
+        self.addCleanup(self.lab, "down", check=False)
+
+    def lab(self, *args, check=True, timeout=120):
+        t0 = time.monotonic()
+        cp = subprocess.run([sys.executable, LAB, "--state-dir", self.root, "--name", self.name,
+                             *args], capture_output=True, text=True, timeout=timeout)
+        took = time.monotonic() - t0
+        if check and cp.returncode != 0:
+            self.fail(f"vmha-lab {' '.join(args)} exited {cp.returncode}:\n{cp.stdout}\n"
+                      f"{cp.stderr[-6000:]}")
+        return cp, took
+
+    def wait(self, what, predicate, timeout=30):
+        try:
+            return proc.wait_until(predicate, timeout, interval=0.2, what=what)
+        except proc.HarnessError as e:
+            self.fail(str(e))
+
+    def test_up_status_down(self):
+        cp, up_s = self.lab("up", "--build-dir", proc.build_dir(), timeout=UP_TIMEOUT)
+        log(f"up: {up_s:.1f} s; {cp.stderr.strip().splitlines()[-1]}")
+        data = self.state.load()
+        recorded = dict(data["procs"])
+
+        status = json.loads(self.lab("status", "--json")[0].stdout)
+        names = [h.name for h in self.layout.hosts]
+        self.assertEqual({h: v["bmc"] for h, v in status["hosts"].items()},
+                         {h: "on" for h in names}, "every BMC reports its host on")
+        c = status["cluster"]
+        self.assertTrue(c["quorate"])
+        self.assertEqual(c["online"], names)
+        self.assertIsNotNone(c["dc"])
+        for h in names:
+            self.assertEqual(len(c["started"].get(f"fence-{h}", [])), 1, f"fence-{h} started")
+        self.assertEqual(sorted(c["started"]["eventd"]), names, "eventd on every host")
+        guests = status["guests"]
+        self.assertEqual(sorted(guests), ["g1", "g2"])
+        for g, v in guests.items():
+            self.assertEqual(len(v["libvirt"]), 1, f"{g} runs exactly once: {v}")
+            self.assertEqual(v["pacemaker"], v["libvirt"], f"{g} runs where Pacemaker says")
+        self.assertNotEqual(guests["g1"]["libvirt"], guests["g2"]["libvirt"],
+                            "capacity (one 96 MiB guest per 128 MiB host) spreads the guests")
+
+        # Writing, from one boot each: the disk records move on.
+        for g in guests:
+            path = os.path.join(self.layout.storage_dir, g)
+            before = disk.latest_counter(path)
+            self.wait(f"{g} to write", lambda: disk.latest_counter(path) > before + 5)
+            self.assertEqual(len({r.boot_id for r in disk.read_records(path)}), 1,
+                             f"{g}: one boot wrote its disk")
+
+        # The lone survivor rule needs the quorum device: the hosts see it.
+        h1 = self.layout.hosts[0]
+        quorum = hosts.run_in(self.state, h1, ["corosync-quorumtool", "-s"]).stdout
+        self.assertIn("Qdevice", quorum)
+
+        # The BMC password is in 0600 files only, never on a command line.
+        pw_file = os.path.join(self.layout.dir, "bmc-password")
+        self.assertEqual(os.stat(pw_file).st_mode & 0o777, 0o600)
+        with open(pw_file) as f:
+            password = f.read().strip().encode()
+        for pid in os.listdir("/proc"):
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    self.assertNotIn(password, f.read(), f"pid {pid}'s command line")
+            except OSError:
+                pass
+
+        # A second `up` of the same lab refuses and leaves the first alone.
+        cp, _ = self.lab("up", "--build-dir", proc.build_dir(), check=False)
+        self.assertNotEqual(cp.returncode, 0)
+        self.assertIn("down", cp.stderr)
+        self.assertTrue(all(is_same_process(r) for r in recorded.values()))
+
+        _, down_s = self.lab("down")
+        log(f"down: {down_s:.1f} s")
+        self.assertEqual(leftovers(self.layout), [])
+        self.assertFalse(os.path.exists(self.layout.dir))
+        self.assertFalse([ns for ns in cluster_net.list_netns() if self.layout.owns_netns(ns)])
+        for key, rec in recorded.items():
+            self.assertFalse(is_same_process(rec), f"{key} (pid {rec['pid']}) still runs")
+            if rec.get("pidns"):
+                self.assertEqual(pids_in_pidns(rec["pidns"]), [], f"{key}'s PID namespace")
+        with open("/proc/self/mountinfo") as f:
+            self.assertNotIn(self.root, f.read())
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,89 @@
+"""Each host's BMC: one ipmi_sim (vmha_harness.bmc.Bmc) on the management
+network whose chassis hook is `vmha-lab chassis HOST ...`, so that IPMI
+power control really kills and boots the host's namespaces."""
+
+import os
+import shlex
+import time
+
+from vmha_harness import cluster_net
+from vmha_harness.bmc import Bmc
+from vmha_harness.proc import run
+
+from . import hosts
+from .state import proc_record
+
+USER = "admin"
+LAB_COMMAND = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))),
+                           "vmha-lab")
+
+
+def password_file(layout):
+    return os.path.join(layout.dir, "bmc-password")
+
+
+def read_password(layout):
+    with open(password_file(layout)) as f:
+        return f.read().strip()
+
+
+def write_password(layout, password):
+    fd = os.open(password_file(layout), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(password + "\n")
+
+
+def _hook(layout, spec):
+    argv = ["/usr/bin/python3", LAB_COMMAND, "--state-dir", layout.state_root,
+            "--name", layout.name, "chassis", spec.name]
+    return ("#!/bin/sh\n# ipmi_sim's chassis_control for lab host "
+            f"{spec.name}: get power | set power 0|1 | set reset 1 | set shutdown 1\n"
+            f"exec {shlex.join(argv)} \"$@\"\n")
+
+
+def start_bmcs(layout, state):
+    password = read_password(layout)
+    for h in layout.hosts:
+        bmc = Bmc(addr=h.bmc_addr, username=USER, password=password, netns=layout.net_ns,
+                  workdir=h.bmc_dir, chassis_hook=_hook(layout, h))
+        state.set_proc(f"bmc-{h.name}", proc_record(bmc.pid))
+
+
+def chassis(layout, state, spec, args):
+    """What the hook does; returns the text ipmi_sim reads on stdout."""
+    words = " ".join(args[:2])
+    if words == "get power":
+        return f"power:{1 if hosts.is_on(state, spec) else 0}\n"
+    event = None
+    if words == "set power" and args[2:] == ["1"]:
+        event = "on"
+        hosts.power_on(state, spec)
+    elif (words == "set power" and args[2:] == ["0"]) or words == "set shutdown":
+        event = "off"
+        hosts.power_off(state, spec)
+    elif words == "set reset":
+        event = "reset"
+        hosts.power_off(state, spec)
+        hosts.power_on(state, spec)
+    if event:
+        with open(os.path.join(spec.bmc_dir, "events"), "a") as f:
+            f.write(f"{time.time():.3f} {event}\n")
+    return ""
+
+
+def ipmitool(layout, spec, *args, timeout=20):
+    """ipmitool against the host's BMC from the management network; the
+    password goes through the environment (-E), never the command line."""
+    env = dict(os.environ, IPMI_PASSWORD=read_password(layout))
+    return run([cluster_net.IP, "netns", "exec", layout.net_ns, "ipmitool", "-I", "lanplus",
+                "-C", "3", "-H", spec.bmc_addr, "-U", USER, "-E", *args],
+               env=env, timeout=timeout, check=False)
+
+
+def bmc_power(layout, spec):
+    """"on"/"off" as the BMC answers over IPMI, or "no answer"."""
+    cp = ipmitool(layout, spec, "chassis", "power", "status")
+    out = cp.stdout.strip()
+    if cp.returncode == 0 and out.startswith("Chassis Power is "):
+        return out.rsplit(" ", 1)[1]
+    return "no answer"

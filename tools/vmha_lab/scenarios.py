@@ -1,0 +1,98 @@
+"""`vmha-lab run SCENARIO`: inject a failure, observe the recovery from
+outside vmha (crm_mon on a survivor, libvirt in every host, the guest's
+own disk records, the BMC's power events), verify, restore."""
+
+import time
+
+from vmha_harness.proc import HarnessError, wait_until
+
+from . import guests as G
+from . import hosts, observe
+
+RECOVERY_TIMEOUT = 60
+REJOIN_TIMEOUT = 90
+
+
+def _bmc_events(spec, since):
+    try:
+        with open(f"{spec.bmc_dir}/events") as f:
+            rows = [line.split() for line in f]
+    except FileNotFoundError:
+        return []
+    return [(float(t) - since, e) for t, e in rows if float(t) >= since]
+
+
+def verify_records(layout, name, old_boot, old_last):
+    """No split brain: once the new boot's first record is on the disk, no
+    other boot writes after it, and the new boot continues past the last
+    counter the old instance completed. Returns a list of problems."""
+    recs = G.records(layout, name)
+    problems = []
+    new = [r for r in recs if r.boot_id != old_boot]
+    if not new:
+        return [f"{name}: no record from a new boot"]
+    first_new = new[0]
+    if first_new.counter <= old_last:
+        problems.append(f"{name}: new boot started at {first_new.counter}, "
+                        f"not past the old instance's {old_last}")
+    later = {r.boot_id for r in recs if r.counter >= first_new.counter}
+    if len(later) != 1:
+        problems.append(f"{name}: {len(later)} boots wrote after the new boot's first record")
+    return problems
+
+
+def power_cut(layout, state, guest="g1"):
+    """Kills the PID 1 of the host running `guest` (a pulled plug) and times
+    detection-to-recovery on the survivors."""
+    survivor = None
+    where = observe.guest_placement(state, layout, [guest])[guest]
+    if len(where) != 1:
+        raise HarnessError(f"{guest} runs on {where}, not exactly one host: the lab is not ready")
+    victim = layout.host(where[0])
+    survivor = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
+    recs = G.records(layout, guest)
+    old_boot, old_last = recs[-1].boot_id, recs[-1].counter
+    wall0 = time.time()
+    t0 = time.monotonic()
+    hosts.power_off(state, victim)
+    res = {"scenario": "power-cut", "host": victim.name, "guest": guest}
+
+    def running_elsewhere():
+        view = observe.cluster_view(state, layout, survivor)
+        nodes = (view or {}).get("started", {}).get(guest, [])
+        return nodes if len(nodes) == 1 and nodes[0] != victim.name else None
+
+    new_host = wait_until(running_elsewhere, RECOVERY_TIMEOUT, interval=0.1,
+                          what=f"{guest} started on a survivor")[0]
+    res["guest_running_s"] = round(time.monotonic() - t0, 2)
+
+    def new_write():
+        return any(r.boot_id != old_boot for r in G.records(layout, guest))
+
+    wait_until(new_write, RECOVERY_TIMEOUT, interval=0.1, what=f"{guest}'s new boot to write")
+    res["first_write_s"] = round(time.monotonic() - t0, 2)
+    res["new_host"] = new_host
+    events = _bmc_events(victim, wall0)
+    res["fence_events"] = [f"{e}@{t:.2f}s" for t, e in events]
+    # A reboot of a host already off is only "on" at its BMC: the first
+    # power action after the cut is the fencing.
+    res["fenced_s"] = round(events[0][0], 2) if events else None
+    problems = verify_records(layout, guest, old_boot, old_last)
+    placement = observe.guest_placement(state, layout, [guest])[guest]
+    if placement != [new_host]:
+        problems.append(f"{guest}: libvirt runs it on {placement}, Pacemaker on {new_host}")
+    if res["fenced_s"] is None:
+        problems.append(f"{victim.name} was not fenced through its BMC")
+    # Restore: fencing reboots the host; wait until it is back in the cluster.
+    if not hosts.is_on(state, victim):
+        hosts.power_on(state, victim)
+    wait_until(lambda: observe.formed(state, layout), REJOIN_TIMEOUT, interval=0.5,
+               what=f"{victim.name} to rejoin")
+    res["rejoined_s"] = round(time.monotonic() - t0, 2)
+    res["problems"] = problems
+    with state.edit() as data:
+        data.setdefault("results", []).append(res)
+    return res
+
+
+SCENARIOS = {"power-cut": power_cut}
