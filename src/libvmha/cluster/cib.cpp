@@ -6,20 +6,14 @@
 
 #include <cstring>
 
+#include "libvmha/base/xml.h"
+
 namespace vmha::cluster {
 namespace {
 
 cib_t* as_cib(void* p) { return static_cast<cib_t*>(p); }
 
 const char* set_tag(AttrSet s) { return s == AttrSet::kUtilization ? "utilization" : "meta_attributes"; }
-
-std::string prop(xmlNode* n, const char* name) {
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (!v) return {};
-  std::string s(reinterpret_cast<char*>(v));
-  xmlFree(v);
-  return s;
-}
 
 bool named(xmlNode* n, const char* tag) {
   return n->type == XML_ELEMENT_NODE && std::strcmp(reinterpret_cast<const char*>(n->name), tag) == 0;
@@ -36,12 +30,12 @@ Location locate(xmlNode* primitive, AttrSet set, const std::string& name) {
   Location loc;
   for (xmlNode* s = primitive->children; s; s = s->next) {
     if (!named(s, set_tag(set))) continue;
-    if (loc.set_id.empty()) loc.set_id = prop(s, "id");
+    if (loc.set_id.empty()) loc.set_id = xml_prop(s, "id");
     for (xmlNode* nv = s->children; nv; nv = nv->next) {
-      if (named(nv, "nvpair") && prop(nv, "name") == name) {
-        loc.set_id = prop(s, "id");
-        loc.nvpair_id = prop(nv, "id");
-        loc.value = prop(nv, "value");
+      if (named(nv, "nvpair") && xml_prop(nv, "name") == name) {
+        loc.set_id = xml_prop(s, "id");
+        loc.nvpair_id = xml_prop(nv, "id");
+        loc.value = xml_prop(nv, "value");
         return loc;
       }
     }
@@ -108,7 +102,7 @@ Result<ResourceAgent> Cib::agent(const std::string& rsc) {
                                      cib_xpath | cib_sync_call | cib_scope_local);
   if (rc == -ENXIO) return make_error(Errc::kNotFound, "resource " + rsc + " is not in the CIB");
   if (rc != pcmk_ok) return cib_error("query resource " + rsc, rc);
-  ResourceAgent a{prop(out, "class"), prop(out, "provider"), prop(out, "type")};
+  ResourceAgent a{xml_prop(out, "class"), xml_prop(out, "provider"), xml_prop(out, "type")};
   free_xml(out);
   return a;
 }

@@ -1,5 +1,7 @@
 #include "libvmha/ocf/metadata.h"
 
+#include "libvmha/base/xml.h"
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 
@@ -7,14 +9,6 @@
 
 namespace vmha::ocf {
 namespace {
-
-std::string attr(xmlNode* n, const char* name) {
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (!v) return {};
-  std::string s(reinterpret_cast<char*>(v));
-  xmlFree(v);
-  return s;
-}
 
 bool is(xmlNode* n, const char* name) {
   return n->type == XML_ELEMENT_NODE && xmlStrcmp(n->name, reinterpret_cast<const xmlChar*>(name)) == 0;
@@ -28,18 +22,18 @@ xmlNode* child(xmlNode* parent, const char* name) {
 
 Result<ParamSpec> parse_param(xmlNode* p) {
   ParamSpec spec;
-  spec.name = attr(p, "name");
-  spec.required = attr(p, "required") == "1";
-  spec.unique = attr(p, "unique") == "1";
+  spec.name = xml_prop(p, "name");
+  spec.required = xml_prop(p, "required") == "1";
+  spec.unique = xml_prop(p, "unique") == "1";
   xmlNode* content = child(p, "content");
   if (spec.name.empty() || !content)
     return make_error(Errc::kInternal, "metadata: parameter without name or content");
-  std::string type = attr(content, "type");
+  std::string type = xml_prop(content, "type");
   if (type == "integer") spec.type = ParamType::kInteger;
   else if (type == "boolean") spec.type = ParamType::kBoolean;
   else if (type == "string") spec.type = ParamType::kString;
   else return make_error(Errc::kInternal, "metadata: parameter " + spec.name + " has type " + type);
-  spec.default_value = attr(content, "default");
+  spec.default_value = xml_prop(content, "default");
   return spec;
 }
 
@@ -59,16 +53,13 @@ bool AgentSpec::has_action(std::string_view n) const {
 
 Result<AgentSpec> parse_metadata(std::string_view xml) {
   // XML_PARSE_NONET: never fetch the DTD named in the DOCTYPE.
-  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
-      xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "metadata.xml", nullptr,
-                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
-      xmlFreeDoc);
+  XmlDoc doc = parse_xml(xml, "metadata.xml");
   if (!doc) return make_error(Errc::kInternal, "metadata: not well-formed XML");
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (!root || !is(root, "resource-agent"))
     return make_error(Errc::kInternal, "metadata: root is not <resource-agent>");
   AgentSpec spec;
-  spec.name = attr(root, "name");
+  spec.name = xml_prop(root, "name");
   if (xmlNode* params = child(root, "parameters")) {
     for (xmlNode* p = params->children; p; p = p->next) {
       if (!is(p, "parameter")) continue;
@@ -80,7 +71,7 @@ Result<AgentSpec> parse_metadata(std::string_view xml) {
   if (xmlNode* actions = child(root, "actions")) {
     for (xmlNode* a = actions->children; a; a = a->next) {
       if (!is(a, "action")) continue;
-      spec.actions.push_back({attr(a, "name"), attr(a, "timeout"), attr(a, "interval"), attr(a, "depth")});
+      spec.actions.push_back({xml_prop(a, "name"), xml_prop(a, "timeout"), xml_prop(a, "interval"), xml_prop(a, "depth")});
     }
   }
   return spec;

@@ -6,22 +6,13 @@
 #include <memory>
 
 #include "libvmha/base/strings.h"
+#include "libvmha/base/xml.h"
 
 namespace vmha::virt {
 namespace {
 
-using DocPtr = std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)>;
 using CtxPtr = std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)>;
 using ObjPtr = std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)>;
-
-std::string prop(xmlNode* n, const char* name) {
-  if (!n) return {};
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (!v) return {};
-  std::string s(reinterpret_cast<char*>(v));
-  xmlFree(v);
-  return s;
-}
 
 std::vector<xmlNode*> select(xmlXPathContext* ctx, const char* expr, xmlNode* from = nullptr) {
   if (from) ctx->node = from;
@@ -44,21 +35,21 @@ std::string text_of(xmlXPathContext* ctx, const char* expr) {
 
 DiskSource parse_disk(xmlXPathContext* ctx, xmlNode* disk) {
   DiskSource d;
-  d.type = prop(disk, "type");
+  d.type = xml_prop(disk, "type");
   auto targets = select(ctx, "target", disk);
-  if (!targets.empty()) d.target = prop(targets[0], "dev");
+  if (!targets.empty()) d.target = xml_prop(targets[0], "dev");
   auto sources = select(ctx, "source", disk);
   if (sources.empty()) return d;
   xmlNode* src = sources[0];
-  if (d.type == "file") d.path = prop(src, "file");
-  else if (d.type == "block") d.path = prop(src, "dev");
+  if (d.type == "file") d.path = xml_prop(src, "file");
+  else if (d.type == "block") d.path = xml_prop(src, "dev");
   else if (d.type == "network") {
-    d.protocol = prop(src, "protocol");
+    d.protocol = xml_prop(src, "protocol");
     auto hosts = select(ctx, "host", src);
     if (!hosts.empty()) {
-      d.host = prop(hosts[0], "name");
-      d.socket = prop(hosts[0], "socket");
-      d.port = static_cast<int>(parse_int(prop(hosts[0], "port")).value_or(0));
+      d.host = xml_prop(hosts[0], "name");
+      d.socket = xml_prop(hosts[0], "socket");
+      d.port = static_cast<int>(parse_int(xml_prop(hosts[0], "port")).value_or(0));
     }
   }
   return d;
@@ -67,16 +58,14 @@ DiskSource parse_disk(xmlXPathContext* ctx, xmlNode* disk) {
 }  // namespace
 
 Result<DomainConfig> parse_domain_xml(std::string_view xml) {
-  DocPtr doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
-             xmlFreeDoc);
+  XmlDoc doc = parse_xml(xml, "domain.xml");
   if (!doc) return make_error(Errc::kInvalidArgument, "domain XML is not well-formed");
   xmlNode* root = xmlDocGetRootElement(doc.get());
   if (!root || xmlStrcmp(root->name, reinterpret_cast<const xmlChar*>("domain")) != 0)
     return make_error(Errc::kInvalidArgument, "domain XML has no <domain> root element");
   CtxPtr ctx(xmlXPathNewContext(doc.get()), xmlXPathFreeContext);
   DomainConfig c;
-  c.type = prop(root, "type");
+  c.type = xml_prop(root, "type");
   c.name = text_of(ctx.get(), "/domain/name");
   c.uuid = text_of(ctx.get(), "/domain/uuid");
   if (c.name.empty()) return make_error(Errc::kInvalidArgument, "domain XML has no <name>");
@@ -88,9 +77,7 @@ Result<DomainConfig> parse_domain_xml(std::string_view xml) {
 }
 
 Result<std::string> with_uuid(std::string_view xml, const std::string& uuid) {
-  DocPtr doc(xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "domain.xml", nullptr,
-                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
-             xmlFreeDoc);
+  XmlDoc doc = parse_xml(xml, "domain.xml");
   xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
   if (!root) return make_error(Errc::kInvalidArgument, "domain XML is not well-formed");
   CtxPtr ctx(xmlXPathNewContext(doc.get()), xmlXPathFreeContext);

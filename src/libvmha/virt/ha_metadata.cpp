@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "libvmha/base/strings.h"
+#include "libvmha/base/xml.h"
 
 namespace vmha::virt {
 
@@ -49,14 +50,6 @@ std::string escape_attr(std::string_view s) {
   return out;
 }
 
-std::string prop(xmlNode* n, const char* name) {
-  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
-  if (!v) return {};
-  std::string s(reinterpret_cast<char*>(v));
-  xmlFree(v);
-  return s;
-}
-
 }  // namespace
 
 std::string to_xml(const HaPolicy& p) {
@@ -67,24 +60,21 @@ std::string to_xml(const HaPolicy& p) {
 }
 
 Result<HaPolicy> parse_ha_policy(std::string_view xml) {
-  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc(
-      xmlReadMemory(xml.data(), static_cast<int>(xml.size()), "ha.xml", nullptr,
-                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
-      xmlFreeDoc);
+  XmlDoc doc = parse_xml(xml, "ha.xml");
   xmlNode* root = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
   if (!root || xmlStrcmp(root->name, reinterpret_cast<const xmlChar*>("ha")) != 0)
     return make_error(Errc::kInvalidArgument, "vmha metadata is not an <ha> element");
   HaPolicy p;
-  p.resource = prop(root, "resource");
-  auto rb = parse_resume_behavior(prop(root, "resume-behavior"));
-  auto gs = parse_guest_shutdown(prop(root, "guest-shutdown"));
-  auto kp = parse_int(prop(root, "kill-paused-after"));
+  p.resource = xml_prop(root, "resource");
+  auto rb = parse_resume_behavior(xml_prop(root, "resume-behavior"));
+  auto gs = parse_guest_shutdown(xml_prop(root, "guest-shutdown"));
+  auto kp = parse_int(xml_prop(root, "kill-paused-after"));
   if (!rb || !gs || !kp)
     return make_error(Errc::kInvalidArgument, "vmha metadata has a missing or bad attribute");
   p.resume = *rb;
   p.guest_shutdown = *gs;
   p.kill_paused_after_s = *kp;
-  p.paused_since = parse_int(prop(root, "paused-since")).value_or(0);
+  p.paused_since = parse_int(xml_prop(root, "paused-since")).value_or(0);
   return p;
 }
 

@@ -16,7 +16,7 @@ from .libvirtd import PrivateLibvirtd
 from .nbd import NbdExport
 
 
-class EventdBed:
+class EventdBed(proc.Peer):
     def __init__(self, name="ev1", subnet_index=31, listen_addr="127.0.0.95",
                  migration_ports=(49500, 49515), eventd_params=()):
         self.name = name
@@ -27,17 +27,6 @@ class EventdBed:
         self.lv = None
         self.cluster = None
         self._closers = []
-
-    def __enter__(self):
-        try:
-            self.start()
-        except BaseException:
-            self.close()
-            raise
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def start(self):
         self.image = GuestImage.get()

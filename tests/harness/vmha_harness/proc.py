@@ -42,6 +42,15 @@ def wait_until(predicate, timeout, interval=0.05, what="condition"):
         time.sleep(interval)
 
 
+def expect_within(what, predicate, timeout, interval=0.05):
+    """wait_until for tests: a timeout fails the test (AssertionError) rather
+    than erroring it, and names what was awaited."""
+    try:
+        return wait_until(predicate, timeout, interval=interval, what=what)
+    except HarnessError as e:
+        raise AssertionError(str(e)) from None
+
+
 def run(argv, timeout=60, check=True, input=None, env=None, cwd=None, text=True):
     """Runs argv (no shell) and returns the CompletedProcess, with text output
     unless text=False (then input and output are bytes)."""

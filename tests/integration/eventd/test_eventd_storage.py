@@ -24,10 +24,7 @@ def log(msg):
 
 
 def wait(what, predicate, timeout=20, interval=0.05):
-    try:
-        return proc.wait_until(predicate, timeout, interval=interval, what=what)
-    except proc.HarnessError as e:
-        raise AssertionError(str(e)) from None
+    return proc.expect_within(what, predicate, timeout, interval)
 
 
 class EventDaemonStorageTest(unittest.TestCase):

@@ -22,11 +22,7 @@ def agent_path():
 
 
 def wait(what, predicate, timeout=STATE_TIMEOUT, interval=0.1):
-    """wait_until that fails the test (not errors it) on timeout."""
-    try:
-        return proc.wait_until(predicate, timeout, interval=interval, what=what)
-    except proc.HarnessError as e:
-        raise AssertionError(str(e)) from None
+    return proc.expect_within(what, predicate, timeout, interval)
 
 
 class AgentResult:
