@@ -5,6 +5,7 @@ cluster, beside ocf:vmha:VirtualMachine guests of a private libvirtd whose
 disks are NBD exports with injectable I/O errors. Guest monitors run every
 60 s, so whatever happens within seconds is the daemon's doing."""
 
+import json
 import os
 import signal
 import sqlite3
@@ -206,6 +207,13 @@ class EventDaemonTest(unittest.TestCase):
         self.assertLess(took, 10)
         self.assertJournal("crashy", "stopped", kind="detection")
         self.assertJournal("crashy", "fail-resource", kind="action", outcome="ok")
+        # What an administrator reads: vmhactl history, while the daemon writes.
+        ctl = os.path.join(proc.build_dir(), "tools", "vmhactl", "vmhactl")
+        cp = proc.run([ctl, "history", "--journal", self.bed.journal, "--subject", "crashy",
+                       "--output-as", "json"])
+        rows = json.loads(cp.stdout)
+        self.assertTrue(any(r["what"] == "fail-resource crashy" and r["outcome"] == "ok" for r in rows),
+                        cp.stdout)
         wait("a new boot to write",
              lambda: {r.boot_id for r in disk.read_records(image)} - boots, BOOT_TIMEOUT, 0.2)
 
