@@ -28,7 +28,10 @@ def verify_records(layout, name, old_boot, old_last):
     counter the old instance completed. Returns a list of problems."""
     recs = G.records(layout, name)
     problems = []
-    new = [r for r in recs if r.boot_id != old_boot]
+    # Boots before the old one (earlier scenarios) wrote only below its
+    # first counter: a later boot starts above it.
+    old_first = min((r.counter for r in recs if r.boot_id == old_boot), default=-1)
+    new = [r for r in recs if r.boot_id != old_boot and r.counter > old_first]
     if not new:
         return [f"{name}: no record from a new boot"]
     first_new = new[0]
@@ -67,7 +70,8 @@ def power_cut(layout, state, guest="g1"):
     res["guest_running_s"] = round(time.monotonic() - t0, 2)
 
     def new_write():
-        return any(r.boot_id != old_boot for r in G.records(layout, guest))
+        return any(r.boot_id != old_boot and r.counter > old_last
+                   for r in G.records(layout, guest))
 
     wait_until(new_write, RECOVERY_TIMEOUT, interval=0.1, what=f"{guest}'s new boot to write")
     res["first_write_s"] = round(time.monotonic() - t0, 2)
