@@ -8,6 +8,10 @@ from vmha_harness.proc import HarnessError, wait_until
 
 from . import guests as G
 from . import hosts, observe
+from . import scenario_qemu_crash
+from . import scenario_guest_poweroff
+from . import scenario_libvirtd_hang
+from . import scenario_network_cut
 
 RECOVERY_TIMEOUT = 60
 REJOIN_TIMEOUT = 90
@@ -99,4 +103,10 @@ def power_cut(layout, state, guest="g1"):
     return res
 
 
-SCENARIOS = {"power-cut": power_cut}
+SCENARIOS = {
+    "power-cut": power_cut,
+    "qemu-crash": scenario_qemu_crash.run,
+    "guest-poweroff": scenario_guest_poweroff.run,
+    "libvirtd-hang": scenario_libvirtd_hang.run,
+    "network-cut": scenario_network_cut.run,
+}

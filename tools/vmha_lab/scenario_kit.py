@@ -1,0 +1,135 @@
+"""What the single-guest scenarios share: finding where a guest runs,
+waiting for a new instance of it, watching the BMCs for fencing, and
+Pacemaker commands on a host. Evidence is from outside vmha only."""
+
+import os
+import re
+import time
+
+from vmha_harness.proc import HarnessError, wait_until
+
+from . import guests as G
+from . import hosts, observe
+
+RECOVERY_TIMEOUT = 60
+REJOIN_TIMEOUT = 90
+READY_TIMEOUT = 90
+
+
+def ready(state, layout):
+    """Waits until the lab is whole (every host on and in the cluster, each
+    guest running once where Pacemaker says); returns {guest: HostSpec}."""
+    names = state.load().get("guests", [])
+    wait_until(lambda: observe.formed(state, layout), READY_TIMEOUT, interval=0.5,
+               what="every host online with a DC and quorum")
+    view = observe.wait_services(state, layout, names, READY_TIMEOUT)
+    return {g: layout.host(view["started"][g][0]) for g in names}
+
+
+def other_host(state, layout, spec):
+    return next(h for h in layout.hosts if h is not spec and hosts.is_on(state, h))
+
+
+def qemu_pid(state, spec, guest):
+    """The guest's QEMU PID inside the host's PID namespace, or None."""
+    try:
+        cp = hosts.run_in(state, spec, ["cat", f"/run/libvirt/qemu/{guest}.pid"], timeout=10,
+                          check=False)
+    except HarnessError:
+        return None
+    return int(cp.stdout) if cp.returncode == 0 and cp.stdout.strip().isdigit() else None
+
+
+def signal_in_host(state, spec, sig, pid):
+    hosts.run_in(state, spec, ["kill", f"-{sig}", str(pid)], timeout=10)
+
+
+def last_record(layout, guest):
+    recs = G.records(layout, guest)
+    if not recs:
+        raise HarnessError(f"{guest} has written nothing: the lab is not ready")
+    return recs[-1]
+
+
+def bmc_event_counts(layout):
+    """{host: number of power events its BMC has logged}; a change means a
+    power action (fencing) happened."""
+    counts = {}
+    for h in layout.hosts:
+        try:
+            with open(os.path.join(h.bmc_dir, "events")) as f:
+                counts[h.name] = sum(1 for _ in f)
+        except FileNotFoundError:
+            counts[h.name] = 0
+    return counts
+
+
+def started_on(state, layout, observer, guest):
+    view = observe.cluster_view(state, layout, observer)
+    return None if view is None else view["started"].get(guest, [])
+
+
+def wait_new_instance(state, layout, guest, observer, old, timeout=RECOVERY_TIMEOUT):
+    """Waits until libvirt runs exactly one QEMU for the guest, in a host
+    and with a PID other than old=(host name, pid), and Pacemaker (seen from
+    observer) runs it there. Returns (host name, pid)."""
+    def new_instance():
+        where = observe.guest_placement(state, layout, [guest])[guest]
+        if len(where) != 1:
+            return None
+        now = (where[0], qemu_pid(state, layout.host(where[0]), guest))
+        if now[1] is None or now == old:
+            return None
+        return now if started_on(state, layout, observer, guest) == [now[0]] else None
+    return wait_until(new_instance, timeout, interval=0.1, what=f"a new instance of {guest}")
+
+
+def wait_new_boot_writes(layout, guest, last, timeout=RECOVERY_TIMEOUT):
+    """Waits for a record of another boot than `last`'s, past it (the ring
+    also holds boots of earlier scenarios)."""
+    wait_until(lambda: any(r.boot_id != last.boot_id and r.counter > last.counter
+                           for r in G.records(layout, guest)),
+               timeout, interval=0.1, what=f"{guest}'s new boot to write")
+
+
+def holds_for(seconds, check, interval=0.5):
+    """Checks a condition over a whole window (what must keep being true, or
+    never happen); returns the first problem check() names, or None."""
+    deadline = time.monotonic() + seconds
+    while True:
+        problem = check()
+        if problem or time.monotonic() >= deadline:
+            return problem
+        time.sleep(interval)
+
+
+def pcmk(state, spec, *argv, check=True):
+    """A Pacemaker command line tool run inside a host; returns its stdout."""
+    cp = hosts.run_in(state, spec, list(argv), timeout=30, check=check)
+    return cp.stdout.strip()
+
+
+def meta_attr(state, spec, rsc, name):
+    cp = hosts.run_in(state, spec, ["crm_resource", "-r", rsc, "--meta", "-g", name],
+                      timeout=30, check=False)
+    return cp.stdout.strip() if cp.returncode == 0 else None
+
+
+def op_timeout_s(state, spec, rsc, op):
+    """The resource's configured timeout for an operation, in seconds."""
+    xml = pcmk(state, spec, "cibadmin", "-Q", "--xpath",
+               f"//primitive[@id='{rsc}']/operations/op[@name='{op}']")
+    m = re.search(r'timeout="(\d+)s?"', xml)
+    if not m:
+        raise HarnessError(f"{rsc} has no {op} timeout in the CIB")
+    return int(m.group(1))
+
+
+def save(state, res):
+    with state.edit() as data:
+        data.setdefault("results", []).append(res)
+    return res
+
+
+def elapsed(t0):
+    return round(time.monotonic() - t0, 2)

@@ -1,0 +1,78 @@
+"""`libvirtd-hang`: SIGSTOP of a host's libvirtd for longer than the
+guest's monitor timeout. The host's #health-vmha-libvirt must turn red,
+the guest must be left running (its records keep coming, no restart, no
+fencing: the daemon is hung, not the guest), and after SIGCONT the
+health must be green again."""
+
+import time
+
+from vmha_harness.proc import HarnessError, wait_until
+
+from . import scenario_kit as K
+
+HEALTH = "#health-vmha-libvirt"
+HEALTH_TIMEOUT = 20
+# A record is written every 100 ms: a gap this long means the guest stopped.
+MAX_RECORD_GAP_S = 3
+MARGIN_S = 3
+
+
+def health(state, spec):
+    """The host's own view of its libvirt health attribute, or None."""
+    out = K.pcmk(state, spec, "attrd_updater", "-Q", "-N", spec.name, "-n", HEALTH, check=False)
+    for line in out.splitlines():
+        if f'host="{spec.name}"' in line and 'value="' in line:
+            return line.split('value="', 1)[1].split('"', 1)[0]
+    return None
+
+
+def run(layout, state, guest="g1"):
+    host = K.ready(state, layout)[guest]
+    observer = K.other_host(state, layout, host)
+    hang_s = K.op_timeout_s(state, host, guest, "monitor") + MARGIN_S
+    daemon = int(K.pcmk(state, host, "cat", "/run/libvirt/libvirtd.pid"))
+    qemu = K.qemu_pid(state, host, guest)
+    first = K.last_record(layout, guest)
+    bmc0 = K.bmc_event_counts(layout)
+    res = {"scenario": "libvirtd-hang", "host": host.name, "guest": guest, "hang_s": hang_s}
+    problems = []
+    t0 = time.monotonic()
+    K.signal_in_host(state, host, "STOP", daemon)
+    try:
+        wait_until(lambda: health(state, host) == "red", HEALTH_TIMEOUT, interval=0.2,
+                   what=f"{HEALTH}=red on {host.name}")
+        res["health_red_s"] = K.elapsed(t0)
+        seen = {"rec": K.last_record(layout, guest), "at": time.monotonic()}
+
+        def guest_left_alone():
+            rec = K.last_record(layout, guest)
+            if rec.boot_id != first.boot_id:
+                return f"{guest} was restarted (boot {rec.boot_id}) while libvirtd hung"
+            if rec.counter > seen["rec"].counter:
+                seen.update(rec=rec, at=time.monotonic())
+            elif time.monotonic() - seen["at"] > MAX_RECORD_GAP_S:
+                return f"{guest} wrote nothing for {MAX_RECORD_GAP_S} s while libvirtd hung"
+            started = K.started_on(state, layout, observer, guest)
+            if started is not None and started != [host.name]:
+                return f"Pacemaker runs {guest} on {started} while libvirtd hung"
+            return None
+        trouble = K.holds_for(hang_s - (time.monotonic() - t0), guest_left_alone)
+        if trouble:
+            problems.append(trouble)
+    finally:
+        K.signal_in_host(state, host, "CONT", daemon)
+    t1 = time.monotonic()
+    try:
+        wait_until(lambda: health(state, host) == "green", HEALTH_TIMEOUT, interval=0.2,
+                   what=f"{HEALTH}=green on {host.name} after SIGCONT")
+        res["health_green_after_cont_s"] = K.elapsed(t1)
+    except HarnessError as e:
+        problems.append(str(e))
+    res["hung_s"] = round(t1 - t0, 2)
+    if K.qemu_pid(state, host, guest) != qemu:
+        problems.append(f"{guest}'s QEMU on {host.name} is not the one from before the hang")
+    if K.bmc_event_counts(layout) != bmc0:
+        problems.append("a BMC power action (fencing) for a hung libvirtd")
+    K.ready(state, layout)
+    res["problems"] = problems
+    return K.save(state, res)

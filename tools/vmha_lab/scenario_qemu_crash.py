@@ -1,0 +1,37 @@
+"""`qemu-crash`: kill -9 of a guest's QEMU inside its host. vmha-eventd
+reports the death to the controller at once, so the guest must run again
+(same host or another) well before the next monitor would have noticed,
+exactly once, with no fencing: the host itself is healthy."""
+
+import time
+
+from . import scenario_kit as K
+from . import scenarios as S
+
+MONITOR_INTERVAL_S = 10
+
+
+def run(layout, state, guest="g1"):
+    host = K.ready(state, layout)[guest]
+    pid = K.qemu_pid(state, host, guest)
+    last = K.last_record(layout, guest)
+    bmc0 = K.bmc_event_counts(layout)
+    res = {"scenario": "qemu-crash", "host": host.name, "guest": guest}
+    t0 = time.monotonic()
+    K.signal_in_host(state, host, "KILL", pid)
+    new_host, _ = K.wait_new_instance(state, layout, guest, host, (host.name, pid))
+    res["guest_running_s"] = K.elapsed(t0)
+    K.wait_new_boot_writes(layout, guest, last)
+    res["first_write_s"] = K.elapsed(t0)
+    res["new_host"] = new_host
+    problems = S.verify_records(layout, guest, last.boot_id, last.counter)
+    if res["guest_running_s"] >= MONITOR_INTERVAL_S:
+        problems.append(f"{guest} ran again after {res['guest_running_s']} s, not before the "
+                        f"{MONITOR_INTERVAL_S} s monitor")
+    if K.bmc_event_counts(layout) != bmc0:
+        problems.append("a BMC power action (fencing) for a crash of one QEMU")
+    # Restore: forget the failure so later scenarios start from a clean count.
+    K.pcmk(state, layout.host(new_host), "crm_resource", "--cleanup", "-r", guest)
+    K.ready(state, layout)
+    res["problems"] = problems
+    return K.save(state, res)
