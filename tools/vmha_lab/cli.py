@@ -8,7 +8,7 @@ import sys
 
 from vmha_harness.proc import HarnessError
 
-from . import SOURCE_DIR, down, power, scenarios, status, up
+from . import SOURCE_DIR, down, power, run_all, scenarios, status, up
 from . import layout as L
 from .state import State
 
@@ -32,8 +32,9 @@ def _parser():
     sub.add_parser("down", help="remove everything the lab made")
     s = sub.add_parser("status", help="hosts, cluster and guests")
     s.add_argument("--json", action="store_true")
-    r = sub.add_parser("run", help="run failure scenarios: " + ", ".join(scenarios.SCENARIOS))
-    r.add_argument("scenario", nargs="+", choices=sorted(scenarios.SCENARIOS))
+    r = sub.add_parser("run", help="run failure scenarios (all: every one, least "
+                       "disruptive first): " + ", ".join(run_all.expand(["all"])))
+    r.add_argument("scenario", nargs="+", choices=["all"] + sorted(scenarios.SCENARIOS))
     c = sub.add_parser("chassis", help=argparse.SUPPRESS)
     c.add_argument("host")
     c.add_argument("args", nargs="*")
@@ -71,7 +72,7 @@ def main(argv=None):
             status.show(layout, state, as_json=args.json)
         elif args.command == "run":
             failed = False
-            for name in args.scenario:
+            for name in run_all.expand(args.scenario):
                 res = scenarios.SCENARIOS[name](layout, state)
                 print(json.dumps(res, indent=1))
                 failed |= bool(res["problems"])

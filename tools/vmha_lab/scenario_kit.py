@@ -109,12 +109,6 @@ def pcmk(state, spec, *argv, check=True):
     return cp.stdout.strip()
 
 
-def meta_attr(state, spec, rsc, name):
-    cp = hosts.run_in(state, spec, ["crm_resource", "-r", rsc, "--meta", "-g", name],
-                      timeout=30, check=False)
-    return cp.stdout.strip() if cp.returncode == 0 else None
-
-
 def op_timeout_s(state, spec, rsc, op):
     """The resource's configured timeout for an operation, in seconds."""
     xml = pcmk(state, spec, "cibadmin", "-Q", "--xpath",

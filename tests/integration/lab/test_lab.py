@@ -1,9 +1,10 @@
 # ctest-labels: slow lab
-# ctest-timeout: 420
+# ctest-timeout: 600
 """tools/vmha-lab end to end: `up` builds a three-host cluster (corosync,
 pacemaker, libvirtd and a BMC per host, qnetd, NBD storage) and returns
 with it running; the cluster, fencing and guests are checked from outside
-vmha; `down` leaves no process, namespace, mount or loop device behind."""
+vmha; the failure scenarios run and verify themselves; `down` leaves no
+process, namespace, mount or loop device behind."""
 
 import json
 import os
@@ -25,6 +26,14 @@ from vmha_lab.down import leftovers  # noqa: E402
 from vmha_lab.state import State, is_same_process  # noqa: E402
 
 UP_TIMEOUT = 240
+# Scenario: the timings its result must carry. Host-loss scenarios last.
+SCENARIOS = {
+    "qemu-crash": ("guest_running_s", "first_write_s"),
+    "guest-poweroff": ("guest_running_s", "first_write_s"),
+    "libvirtd-hang": ("health_red_s", "health_green_after_cont_s"),
+    "network-cut": ("detected_s", "fenced_s", "guest_running_s", "first_write_s", "rejoined_s"),
+}
+SCENARIOS_TIMEOUT = 300
 
 
 def log(msg):
@@ -56,6 +65,24 @@ class LabUpDown(unittest.TestCase):
             return proc.wait_until(predicate, timeout, interval=0.2, what=what)
         except proc.HarnessError as e:
             self.fail(str(e))
+
+    def run_scenarios(self):
+        """Each scenario recovers as the seeds say, verified from outside
+        vmha, with its timings recorded."""
+        cp, took = self.lab("run", *SCENARIOS, check=False, timeout=SCENARIOS_TIMEOUT)
+        log(f"run {' '.join(SCENARIOS)}: {took:.1f} s")
+        results = {r["scenario"]: r for r in self.state.load().get("results", [])}
+        for name, keys in SCENARIOS.items():
+            res = results.get(name)
+            self.assertIsNotNone(res, f"{name} recorded no result:\n{cp.stderr[-4000:]}")
+            log(f"{name}: " + ", ".join(f"{k} {res.get(k)}" for k in keys))
+            self.assertEqual(res["problems"], [], name)
+            for k in keys:
+                self.assertIsInstance(res.get(k), (int, float), f"{name}: {k}")
+        self.assertEqual(cp.returncode, 0, cp.stderr[-4000:])
+        self.assertLess(results["qemu-crash"]["guest_running_s"], 10)
+        net = results["network-cut"]
+        self.assertLess(net["fenced_s"], net["guest_running_s"], "fencing before the restart")
 
     def test_up_status_down(self):
         cp, up_s = self.lab("up", "--build-dir", proc.build_dir(), timeout=UP_TIMEOUT)
@@ -106,6 +133,9 @@ class LabUpDown(unittest.TestCase):
                     self.assertNotIn(password, f.read(), f"pid {pid}'s command line")
             except OSError:
                 pass
+
+        self.run_scenarios()
+        recorded = dict(self.state.load()["procs"])  # fencing rebooted a host
 
         # A second `up` of the same lab refuses and leaves the first alone.
         cp, _ = self.lab("up", "--build-dir", proc.build_dir(), check=False)
