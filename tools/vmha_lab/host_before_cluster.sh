@@ -18,3 +18,6 @@ mkdir -p /run/libvirt
 # Under a subreaper: a killed QEMU is reaped (and reported) at once.
 /usr/bin/python3 @SUBREAPER@ $$ -- /usr/sbin/libvirtd --listen \
   --pid-file /run/libvirt/libvirtd.pid >>"$dir/libvirt/libvirtd.log" 2>&1 &
+# The storage heartbeat's shared file, over this host's storage link.
+mkdir -p @HEARTBEAT_MOUNT@
+/usr/bin/nbdfuse @HEARTBEAT_MOUNT@ @HEARTBEAT_URI@ >>"$dir/nbdfuse.log" 2>&1 &

@@ -9,7 +9,7 @@ from vmha_harness.cluster import corosync_conf, make_host_dir, make_overlays
 from vmha_harness.libvirtd import PrivateLibvirtd
 from vmha_harness.proc import HarnessError, wait_until
 
-from . import HARNESS_DIR, cib, down, guests, hosts, network, observe, power, services
+from . import HARNESS_DIR, cib, down, guests, heartbeat, hosts, network, observe, power, services
 from . import layout as L
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -53,7 +53,8 @@ def make_hosts(layout, qdevice, cib_xml, build_dir):
                          qdevice=(L.QNETD_ADDR, L.QNETD_PORT) if qdevice else None)
     lines, _ = make_overlays(os.path.join(layout.dir, "overlay"), agent_overlays(build_dir))
     before = _template("host_before_cluster.sh",
-                       SUBREAPER=os.path.join(HARNESS_DIR, "subreaper.py"))
+                       SUBREAPER=os.path.join(HARNESS_DIR, "subreaper.py"),
+                       HEARTBEAT_URI=heartbeat.uri(), HEARTBEAT_MOUNT=heartbeat.MOUNTPOINT)
     for i, h in enumerate(layout.hosts):
         make_host_dir(h.dir, conf, cib_xml, lines)
         PrivateLibvirtd(h.name, listen_addr=h.cluster_addr,
@@ -83,6 +84,7 @@ def up(layout, state, qdevice, build_dir, keep_failed=False):
         network.build(layout, state, qdevice)
         log("guest disks and NBD server")
         names = guests.make(layout, GUESTS)
+        heartbeat.make(layout)
         services.start_nbdkit(layout, state)
         if qdevice:
             log("quorum device (corosync-qnetd)")
