@@ -1,0 +1,97 @@
+"""The cluster's configuration, written offline into the hosts' first
+cib.xml (with Pacemaker's tools and `pcs -f`), so the cluster boots with
+fencing, the event daemon and the guests already defined: no
+configuration round trips while the lab comes up.
+
+BMC passwords never appear on a command line: pcs creates each fence
+device without one, and the password is added to the CIB file directly."""
+
+import os
+import xml.etree.ElementTree as ET
+
+from vmha_harness.cluster import seed_cib
+from vmha_harness.cluster_host import STD_PATH
+from vmha_harness.proc import run
+
+from . import guests as G
+from . import heartbeat, power
+
+KILL_PAUSED_AFTER = 10
+RED_SCORE = -100000
+NODE_CPU = 2
+# One 96 MiB guest per host: placement is decided by capacity, and a host
+# loss must move a guest to the host that has none.
+NODE_HV_MEMORY = 128
+PROPERTIES = {
+    "stonith-enabled": "true",
+    "no-quorum-policy": "stop",
+    "placement-strategy": "balanced",
+    "stonith-timeout": "30s",
+    # A red node's guests move, but red everywhere (a storage outage of the
+    # whole cluster) must stop nothing. Pacemaker 2.1.5 makes a node of
+    # negative health unavailable to every resource (migrate-on-red and
+    # progressive stopped every guest, and eventd, in the lab), so red counts
+    # 0 here and each guest's own location rule (RED_SCORE) does the moving.
+    "node-health-strategy": "custom",
+    "node-health-red": "0",
+}
+
+
+def _pcs(path, *args, force=True):
+    # --force: the agents exist inside the hosts (overlays), not on the
+    # machine, so pcs cannot read their metadata here; the cluster does.
+    run(["pcs", "-f", path, *args] + (["--force"] if force else []), timeout=60,
+        env={"PATH": STD_PATH, "LANG": "C.UTF-8", "HOME": "/root"})
+
+
+def _add_password(path, password, device_ids):
+    tree = ET.parse(path)
+    for rid in device_ids:
+        attrs = tree.find(f".//primitive[@id='{rid}']/instance_attributes")
+        ET.SubElement(attrs, "nvpair", id=f"{attrs.get('id')}-password", name="password",
+                      value=password)
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        tree.write(f)
+    os.rename(path + ".tmp", path)
+
+
+def build(layout, guest_names):
+    """Returns the seed CIB's text."""
+    path = os.path.join(layout.dir, "cib-seed.xml")
+    seed_cib(path, PROPERTIES, stickiness=100)
+    os.chmod(path, 0o600)
+    devices = []
+    for h in layout.hosts:
+        rid = f"fence-{h.name}"
+        _pcs(path, "stonith", "create", rid, "fence_vmha_ipmi", f"ip={h.bmc_addr}",
+             f"username={power.USER}", f"pcmk_host_list={h.name}", "power_wait=0",
+             "op", "monitor", "interval=60s")
+        devices.append(rid)
+    _pcs(path, "resource", "create", "eventd", "ocf:vmha:EventDaemon", "libvirt_grace=1000",
+         *heartbeat.EVENTD_PARAMS,
+         "op", "monitor", "interval=10s", "timeout=20s",
+         # It reports the health: it must keep running on a red node.
+         "meta", "allow-unhealthy-nodes=true", "clone")
+    for name in guest_names:
+        _pcs(path, "resource", "create", name, "ocf:vmha:VirtualMachine",
+             f"config={G.config_path(layout, name)}", "hypervisor=qemu:///system",
+             "resume_behavior=kill", f"kill_paused_after={KILL_PAUSED_AFTER}",
+             "op", "monitor", "interval=10s", "timeout=30s",
+             "op", "start", "timeout=60s", "op", "stop", "timeout=60s")
+        _pcs(path, "constraint", "location", name, "rule", f"score={RED_SCORE}",
+             "#health-vmha-storage", "eq", "red")
+        _pcs(path, "resource", "utilization", name, f"cpu={G.VCPUS}",
+             f"hv_memory={G.MEMORY_MIB}", force=False)
+    _add_password(path, power.read_password(layout), devices)
+    with open(path) as f:
+        return f.read()
+
+
+def node_capacities(run_on_host, layout):
+    """Sets every node's capacity (once the nodes exist in the CIB); until
+    then the guests, which need capacity, are not placed anywhere."""
+    for h in layout.hosts:
+        for name, value in (("cpu", NODE_CPU), ("hv_memory", NODE_HV_MEMORY)):
+            run_on_host(["crm_attribute", "--node", h.name, "--utilization", "--name", name,
+                         "--update", str(value)])
