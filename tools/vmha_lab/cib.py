@@ -16,6 +16,9 @@ from vmha_harness.proc import run
 from . import guests as G
 from . import heartbeat, power
 
+# g2 halting itself stays stopped (guest-poweroff's second half); g1's
+# restarts, as by default.
+GUEST_SHUTDOWN = {"g2": "stop"}
 KILL_PAUSED_AFTER = 10
 RED_SCORE = -100000
 NODE_CPU = 2
@@ -77,6 +80,7 @@ def build(layout, guest_names):
         _pcs(path, "resource", "create", name, "ocf:vmha:VirtualMachine",
              f"config={G.config_path(layout, name)}", "hypervisor=qemu:///system",
              "resume_behavior=kill", f"kill_paused_after={KILL_PAUSED_AFTER}",
+             f"guest_shutdown={GUEST_SHUTDOWN.get(name, 'restart')}",
              "op", "monitor", "interval=10s", "timeout=30s",
              "op", "start", "timeout=60s", "op", "stop", "timeout=60s")
         _pcs(path, "constraint", "location", name, "rule", f"score={RED_SCORE}",

@@ -1,31 +1,90 @@
-"""`guest-poweroff`: the guest halts itself (a command on its own disk)
-with the lab's guest_shutdown=restart: the cluster starts it again at once
-(vmha-eventd reports the shutdown), exactly once, and nothing is fenced.
-The guest_shutdown=stop half is not here yet (see the commit log)."""
+"""`guest-poweroff`: a guest halts itself (a command on its own disk),
+once per guest_shutdown policy, both in this one scenario. g1
+(guest_shutdown=restart) must be started again at once (vmha-eventd
+reports the shutdown); g2 (guest_shutdown=stop) must get
+target-role=Stopped and stay stopped past a monitor interval, until the
+scenario clears target-role and it runs again. Exactly once, no split
+brain, and no fencing: no host failed."""
 
 import time
 
 from vmha_harness import disk
+from vmha_harness.proc import HarnessError, wait_until
 
 from . import guests as G
+from . import observe
 from . import scenario_kit as K
 from . import scenarios as S
 
+# Longer than the monitor interval: a monitor must not restart it either.
+STAYS_STOPPED_S = 12
 
-def run(layout, state, guest="g1"):
+
+def _restart(layout, state, guest, res, problems):
     host = K.ready(state, layout)[guest]
     pid = K.qemu_pid(state, host, guest)
     last = K.last_record(layout, guest)
-    bmc0 = K.bmc_event_counts(layout)
-    res = {"scenario": "guest-poweroff", "guest_shutdown": "restart", "host": host.name,
-           "guest": guest}
     t0 = time.monotonic()
     disk.request_poweroff(G.disk_path(layout, guest))
-    res["new_host"], _ = K.wait_new_instance(state, layout, guest, host, (host.name, pid))
+    K.wait_new_instance(state, layout, guest, host, (host.name, pid))
     res["guest_running_s"] = K.elapsed(t0)
     K.wait_new_boot_writes(layout, guest, last)
     res["first_write_s"] = K.elapsed(t0)
-    problems = S.verify_records(layout, guest, last.boot_id, last.counter)
+    problems += S.verify_records(layout, guest, last.boot_id, last.counter)
+
+
+def _target_role(state, spec, guest):
+    cp = K.hosts.run_in(state, spec, ["crm_resource", "-r", guest, "--meta", "-g",
+                                      "target-role"], timeout=30, check=False)
+    return cp.stdout.strip() if cp.returncode == 0 else None
+
+
+def _stop(layout, state, guest, res, problems):
+    host = K.ready(state, layout)[guest]
+    last = K.last_record(layout, guest)
+    t0 = time.monotonic()
+    disk.request_poweroff(G.disk_path(layout, guest))
+    wait_until(lambda: _target_role(state, host, guest) == "Stopped"
+               and not observe.guest_placement(state, layout, [guest])[guest],
+               K.RECOVERY_TIMEOUT, interval=0.1, what=f"{guest} stopped, target-role=Stopped")
+    res["stop_marked_s"] = K.elapsed(t0)
+    halted = K.last_record(layout, guest)
+
+    def still_stopped():
+        where = observe.guest_placement(state, layout, [guest])[guest]
+        started = K.started_on(state, layout, host, guest)
+        if where or started:
+            return f"{guest} ran again (libvirt {where}, Pacemaker {started}) after it halted"
+        if K.last_record(layout, guest) != halted:
+            return f"{guest}'s disk got records after it halted"
+        return None
+    trouble = K.holds_for(STAYS_STOPPED_S, still_stopped)
+    if trouble:
+        problems.append(trouble)
+    else:
+        res["stayed_stopped_s"] = STAYS_STOPPED_S
+    t1 = time.monotonic()
+    _clear_target_role(state, host, guest)
+    K.wait_new_boot_writes(layout, guest, last)
+    res["restored_first_write_s"] = K.elapsed(t1)
+    problems += S.verify_records(layout, guest, last.boot_id, last.counter)
+
+
+def _clear_target_role(state, spec, guest):
+    K.hosts.run_in(state, spec, ["crm_resource", "-r", guest, "--meta", "--delete-parameter",
+                                 "target-role"], timeout=30, check=False)
+
+
+def run(layout, state):
+    res = {"scenario": "guest-poweroff", "restart_guest": "g1", "stop_guest": "g2"}
+    problems = []
+    bmc0 = K.bmc_event_counts(layout)
+    try:
+        _restart(layout, state, "g1", res, problems)
+        _stop(layout, state, "g2", res, problems)
+    except HarnessError as e:
+        problems.append(str(e))
+        _clear_target_role(state, K.hosts.first_on(state, layout), "g2")
     if K.bmc_event_counts(layout) != bmc0:
         problems.append("a BMC power action (fencing) for a guest that halted itself")
     K.ready(state, layout)

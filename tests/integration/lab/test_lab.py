@@ -29,7 +29,8 @@ UP_TIMEOUT = 240
 # Scenario: the timings its result must carry. Host-loss scenarios last.
 SCENARIOS = {
     "qemu-crash": ("guest_running_s", "first_write_s"),
-    "guest-poweroff": ("guest_running_s", "first_write_s"),
+    "guest-poweroff": ("guest_running_s", "first_write_s", "stop_marked_s", "stayed_stopped_s",
+                       "restored_first_write_s"),
     "libvirtd-hang": ("health_red_s", "health_green_after_cont_s"),
     "network-cut": ("detected_s", "fenced_s", "guest_running_s", "first_write_s", "rejoined_s"),
 }
