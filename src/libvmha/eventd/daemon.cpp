@@ -8,7 +8,6 @@
 
 #include <cstring>
 #include <fstream>
-#include <map>
 
 #include <libvirt/libvirt.h>
 
@@ -72,7 +71,6 @@ struct Daemon::Impl {
   Worker cluster_worker{"vmha-cluster"};
   std::unique_ptr<virt::Hypervisor> hv;  // guest_worker's thread only
   Millis quorum_backoff{500};
-  std::map<std::string, int> policy_attempts;  // loop thread only
 
   explicit Impl(Options o) : opt(std::move(o)), journal(opt), quorum([this](bool q) { on_quorum(q); }) {}
 
@@ -166,10 +164,9 @@ struct Daemon::Impl {
   }
 
   // Reads a domain's HA policy on the guest worker and hands it to the
-  // supervisor. The agent records it right after start, so a domain first
-  // seen without one is asked again for a while.
-  void refresh_policy(const std::string& domain) {
-    guest_worker.submit([this, domain] {
+  // supervisor; called when libvirt reports that the agent (re)wrote it.
+  void refresh_policy(const std::string& domain, int tries = 5) {
+    guest_worker.submit([this, domain, tries] {
       std::optional<virt::HaPolicy> policy;
       Status s = with_hv([&](virt::Hypervisor& h) -> Status {
         auto rec = vm::read_ha_policy(h, domain);
@@ -178,20 +175,18 @@ struct Daemon::Impl {
         return Unit{};
       });
       if (!s) {
+        // A connection that died with a restarted libvirtd is reopened on
+        // the next call: try again shortly.
         log::warning("cannot read the HA policy of " + domain + ": " + s.error().message);
+        if (tries > 1)
+          loop.post([this, domain, tries] {
+            loop.after(Millis(200), [this, domain, tries] { refresh_policy(domain, tries - 1); });
+          });
         return;
       }
       if (policy) log::info(domain + " is HA: resource " + policy->resource);
-      loop.post([this, domain, policy] {
-        if (policy) policy_attempts.erase(domain);
-        execute(sup->on_policy(domain, policy, wall_s()));
-      });
+      loop.post([this, domain, policy] { execute(sup->on_policy(domain, policy, wall_s())); });
     });
-  }
-
-  void sweep_policies() {
-    for (const auto& d : sup->domains_without_policy())
-      if (policy_attempts[d]++ < 20) refresh_policy(d);
   }
 
   void on_quorum(bool quorate) { execute(sup->on_quorum(quorate)); }
@@ -245,10 +240,9 @@ struct Daemon::Impl {
     eo.uri = opt.uri;
     events = std::make_unique<virt::EventSource>(eo, [this](virt::DomainEvent e) {
       loop.post([this, e = std::move(e)] {
-        if (e.kind == virt::EventKind::kLifecycle && e.event == VIR_DOMAIN_EVENT_STARTED)
-          policy_attempts.erase(e.domain);
+        // A start or reload of the agent rewrote the policy: read it again.
+        if (e.kind == virt::EventKind::kMetadata) refresh_policy(e.domain);
         execute(sup->on_event(e, wall_s(), loop.clock().now()));
-        sweep_policies();
       });
     });
     VMHA_TRY(events->start());
@@ -264,7 +258,6 @@ struct Daemon::Impl {
     VMHA_TRY(queries->start());
     connect_quorum();
     loop.every(Millis(500), [this] { execute(sup->tick(wall_s(), loop.clock().now())); });
-    loop.every(Millis(500), [this] { sweep_policies(); });
     loop.every(opt.maintenance_poll, [this] { poll_maintenance(); });
     poll_maintenance();
     return Unit{};

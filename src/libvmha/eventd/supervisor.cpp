@@ -111,6 +111,8 @@ std::vector<Command> Supervisor::on_event(const virt::DomainEvent& e, int64_t no
     case virt::EventKind::kControlError:
       journal(out, e.domain, "libvirt lost control of QEMU", "");
       break;
+    case virt::EventKind::kMetadata:
+      break;  // the daemon re-reads the policy (on_policy)
   }
   publish_health(out);
   return out;
@@ -245,13 +247,6 @@ std::string Supervisor::state_of(const std::string& domain) const {
   if (it == guests_.end()) return "other absent";
   if (it->second.condition == virt::Condition::kRunning) return "running";
   return "other " + std::to_string(static_cast<int>(it->second.condition));
-}
-
-std::vector<std::string> Supervisor::domains_without_policy() const {
-  std::vector<std::string> out;
-  for (const auto& [name, g] : guests_)
-    if (!g.policy && g.condition != virt::Condition::kAbsent) out.push_back(name);
-  return out;
 }
 
 std::vector<Command> Supervisor::on_maintenance(bool on) {

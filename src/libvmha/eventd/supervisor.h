@@ -74,9 +74,7 @@ class Supervisor {
   // The HA policy read from a domain's metadata (nullopt: it has none).
   std::vector<Command> on_policy(const std::string& domain, std::optional<virt::HaPolicy> policy,
                                  int64_t now_wall_s);
-  // Domains whose policy is unknown although they run: the daemon reads
-  // their metadata.
-  std::vector<std::string> domains_without_policy() const;
+
   // Deadlines, retries and the libvirt grace period; call about once a second.
   std::vector<Command> tick(int64_t now_wall_s, Millis now);
 

@@ -161,6 +161,8 @@ const char* to_string(EventKind k) {
       return "watchdog";
     case EventKind::kControlError:
       return "control_error";
+    case EventKind::kMetadata:
+      return "metadata";
   }
   return "unknown";
 }
@@ -250,6 +252,8 @@ std::string describe(const DomainEvent& e) {
       return e.domain + " watchdog fired, action " + watchdog_action_name(e.watchdog_action);
     case EventKind::kControlError:
       return e.domain + " control error (QEMU monitor lost)";
+    case EventKind::kMetadata:
+      return e.domain + " HA metadata changed";
   }
   return "unknown event";
 }

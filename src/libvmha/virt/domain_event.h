@@ -21,6 +21,7 @@ enum class EventKind {
   kIoError,       // IO_ERROR_REASON: a disk of the domain failed
   kWatchdog,      // the guest's watchdog fired
   kControlError,  // libvirt lost control of the domain's QEMU monitor
+  kMetadata,      // the domain's vmha HA metadata changed (the agent's start or reload)
 };
 
 enum class DisconnectReason {

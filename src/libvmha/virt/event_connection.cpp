@@ -100,6 +100,14 @@ void on_control_error(virConnectPtr, virDomainPtr dom, void* opaque) {
   guarded([&] { deliver(opaque, event_for(EventKind::kControlError, dom)); });
 }
 
+// Only the vmha namespace matters: the agent rewrites it at start and reload.
+void on_metadata(virConnectPtr, virDomainPtr dom, int type, const char* nsuri, void* opaque) {
+  guarded([&] {
+    if (type != VIR_DOMAIN_METADATA_ELEMENT || !nsuri || std::string(nsuri) != kHaNamespace) return;
+    deliver(opaque, event_for(EventKind::kMetadata, dom));
+  });
+}
+
 void on_close(virConnectPtr, int reason, void* opaque) {
   guarded([&] {
     auto* ctx = static_cast<CloseContext*>(opaque);
@@ -134,6 +142,7 @@ const DomainRegistration kRegistrations[] = {
     {VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), "lifecycle"},
     {VIR_DOMAIN_EVENT_ID_IO_ERROR_REASON, VIR_DOMAIN_EVENT_CALLBACK(on_io_error), "I/O error"},
     {VIR_DOMAIN_EVENT_ID_WATCHDOG, VIR_DOMAIN_EVENT_CALLBACK(on_watchdog), "watchdog"},
+    {VIR_DOMAIN_EVENT_ID_METADATA_CHANGE, VIR_DOMAIN_EVENT_CALLBACK(on_metadata), "metadata"},
     {VIR_DOMAIN_EVENT_ID_CONTROL_ERROR, VIR_DOMAIN_EVENT_CALLBACK(on_control_error),
      "control error"},
 };

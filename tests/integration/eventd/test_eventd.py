@@ -170,6 +170,20 @@ class EventDaemonTest(unittest.TestCase):
         self.host.run(["attrd_updater", "-n", "vmha-maintenance", "-D"])
         wait("the resume once maintenance ends", lambda: self.domstate("maint").startswith("running"), 15)
 
+    def test_reloaded_policy_is_followed(self):
+        # guest_shutdown changed on a running guest: the agent's reload
+        # rewrites its metadata and the daemon follows at once (the monitor
+        # runs every 60 s, so the daemon's is the only quick reaction).
+        _, image = self.guest("reloaded", persistent="true", guest_shutdown="restart")
+        self.host.run(["pcs", "resource", "update", "reloaded", "guest_shutdown=stop"])
+        wait("the new policy in the domain's metadata", lambda: 'guest-shutdown="stop"' in self.lv.run(
+            ["virsh", "metadata", "reloaded", "https://vmha.dev/xmlns/libvirt-ha/1"],
+            check=False).stdout, 30)
+        disk.request_poweroff(image)
+        wait("target-role=Stopped", lambda: "Stopped" in self.host.run(
+            ["crm_resource", "-r", "reloaded", "--meta", "-g", "target-role"], check=False).stdout, 15)
+        self.assertJournal("reloaded", "mark-stopped", kind="action", outcome="ok")
+
     def test_leave_paused_is_left(self):
         nbd, _ = self.guest("leave", resume_behavior="leave_paused")
         self.pause(nbd, "leave")
