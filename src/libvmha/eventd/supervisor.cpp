@@ -65,7 +65,9 @@ void Supervisor::mark_io_paused(GuestView& g, int64_t now_wall_s, Millis now,
 }
 
 void Supervisor::entered_io_pause(GuestView& g, int64_t now_wall_s, std::vector<Command>& out) {
-  if (g.paused_since == 0) g.paused_since = now_wall_s;
+  // Whole seconds: counted from the next one, so a kill deadline can come up
+  // to a second late, never early.
+  if (g.paused_since == 0) g.paused_since = now_wall_s + 1;
   g.quorum_lost_since_pause = !quorate_;
   if (g.policy && g.policy->paused_since == 0) {
     g.policy->paused_since = g.paused_since;

@@ -39,7 +39,9 @@ int64_t paused_for(Context& ctx, virt::Hypervisor& hv, const std::string& name) 
   virt::HaPolicy p = ctx.cfg().policy;
   ctx.write_state("paused", "1");
   if (rec && *rec && (*rec)->paused_since > 0) return now - (*rec)->paused_since;
-  p.paused_since = now;
+  // Wall time has whole seconds: the pause is recorded as starting at the
+  // next one, so the kill deadline can come up to a second late, never early.
+  p.paused_since = now + 1;
   if (auto w = write_ha_policy(hv, name, p, false); !w)
     log::warning("cannot record the pause time: " + w.error().message);
   return 0;
