@@ -17,5 +17,7 @@ using XmlDoc = std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)>;
 XmlDoc parse_xml(std::string_view text, const char* name);
 // The attribute's value, or "" when absent.
 std::string xml_prop(const xmlNode* n, const char* name);
+// s made safe inside a double-quoted XML attribute (or element text).
+std::string xml_escape(std::string_view s);
 
 }  // namespace vmha

@@ -1,5 +1,7 @@
 #include "libvmha/ctl/output.h"
 
+#include "libvmha/base/xml.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -22,20 +24,6 @@ std::string json_escape(const std::string& s) {
         } else {
           out += static_cast<char>(c);
         }
-    }
-  }
-  return out;
-}
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
     }
   }
   return out;

@@ -34,26 +34,8 @@ std::optional<GuestShutdown> parse_guest_shutdown(std::string_view s) {
 
 const char* to_string(GuestShutdown g) { return g == GuestShutdown::kStop ? "stop" : "restart"; }
 
-namespace {
-
-std::string escape_attr(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string to_xml(const HaPolicy& p) {
-  return "<ha resource=\"" + escape_attr(p.resource) + "\" resume-behavior=\"" +
+  return "<ha resource=\"" + xml_escape(p.resource) + "\" resume-behavior=\"" +
          to_string(p.resume) + "\" kill-paused-after=\"" + std::to_string(p.kill_paused_after_s) +
          "\" guest-shutdown=\"" + to_string(p.guest_shutdown) + "\" paused-since=\"" +
          std::to_string(p.paused_since) + "\"/>";
