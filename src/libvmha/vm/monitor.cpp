@@ -58,18 +58,30 @@ void clear_paused_since(Context& ctx, virt::Hypervisor& hv, const std::string& n
   (void)write_ha_policy(hv, name, p, false);
 }
 
+// A resume "works" even when the disk still fails: the guest pauses again
+// at its next write. Watch it for a moment before calling it running, so a
+// monitor never reports 0 for a guest that is about to stop again.
+bool stays_running(Context& ctx, virt::Hypervisor& hv, const std::string& name) {
+  constexpr Millis kSettle{1000}, kStep{100};
+  Deadline settle(ctx.clock(), kSettle);
+  for (;;) {
+    auto s = hv.state(name);
+    if (!s || virt::classify(s->state, s->reason) != virt::Condition::kRunning) return false;
+    if (settle.expired()) return true;
+    ctx.clock().sleep_for(kStep);
+  }
+}
+
 ActionResult follow_up(Context& ctx, virt::Hypervisor& hv, const std::string& name,
                        const policy::Verdict& v) {
   switch (v.followup) {
     case policy::Followup::kNone: break;
     case policy::Followup::kTryResume: {
       if (!hv.resume(name)) break;
-      auto s = hv.state(name);
-      if (s && virt::classify(s->state, s->reason) == virt::Condition::kRunning) {
-        clear_paused_since(ctx, hv, name);
-        return {ocf::Rc::kSuccess, "resumed after an I/O error pause"};
-      }
-      break;
+      if (!stays_running(ctx, hv, name))
+        return {v.rc, v.reason + "; resumed, but it paused again"};
+      clear_paused_since(ctx, hv, name);
+      return {ocf::Rc::kSuccess, "resumed after an I/O error pause"};
     }
     case policy::Followup::kDestroy:
       if (auto d = hv.destroy(name); !d)

@@ -165,6 +165,8 @@ class IoErrorPause(AgentTestCase):
         r = self.agent("monitor", **p)
         self.assertRc(r, 190, "degraded while resume is still possible")
         self.assertIn("I/O error", r.exit_reason())
+        # The monitor tried a resume; the disk still fails, so it is not "running".
+        self.assertIn("paused again", r.exit_reason())
 
         def killed():
             res = self.agent("monitor", **p)
