@@ -8,7 +8,7 @@ import sys
 
 from vmha_harness.proc import HarnessError
 
-from . import SOURCE_DIR, down, power, run_all, scenarios, status, up
+from . import SOURCE_DIR, down, power, results, run_all, scenarios, status, up
 from . import layout as L
 from .state import State
 
@@ -51,6 +51,7 @@ def main(argv=None):
         print("vmha-lab: run as root (namespaces, mounts)", file=sys.stderr)
         return 2
     try:
+        results.check_name(args.name)  # before `down` could remove the results
         probe = L.Layout(args.name, 1, args.state_dir)
         state = State(probe.dir)
         recorded = state.load().get("hosts")
@@ -75,6 +76,7 @@ def main(argv=None):
             for name in run_all.expand(args.scenario):
                 res = scenarios.SCENARIOS[name](layout, state)
                 print(json.dumps(res, indent=1))
+                results.record(layout, state, res)  # kept for `report`, also after `down`
                 failed |= bool(res["problems"])
             return 1 if failed else 0
         elif args.command == "chassis":
