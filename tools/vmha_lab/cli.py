@@ -1,5 +1,5 @@
-"""Command line of vmha-lab: up, down, status, run, and chassis (the BMCs'
-hook, not for people)."""
+"""Command line of vmha-lab: up, down, status, run, report, and chassis
+(the BMCs' hook, not for people)."""
 
 import argparse
 import json
@@ -8,7 +8,7 @@ import sys
 
 from vmha_harness.proc import HarnessError
 
-from . import SOURCE_DIR, down, power, results, run_all, scenarios, status, up
+from . import SOURCE_DIR, down, power, report_cli, results, run_all, scenarios, status, up
 from . import layout as L
 from .state import State
 
@@ -35,6 +35,7 @@ def _parser():
     r = sub.add_parser("run", help="run failure scenarios (all: every one, least "
                        "disruptive first): " + ", ".join(run_all.expand(["all"])))
     r.add_argument("scenario", nargs="+", choices=["all"] + sorted(scenarios.SCENARIOS))
+    report_cli.add_parser(sub)
     c = sub.add_parser("chassis", help=argparse.SUPPRESS)
     c.add_argument("host")
     c.add_argument("args", nargs="*")
@@ -47,6 +48,8 @@ def _layout(args, state_hosts=None):
 
 def main(argv=None):
     args = _parser().parse_args(argv)
+    if args.command == "report":  # reads files only: no root needed
+        return report_cli.main(args)
     if os.geteuid() != 0:
         print("vmha-lab: run as root (namespaces, mounts)", file=sys.stderr)
         return 2
