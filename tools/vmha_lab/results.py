@@ -66,7 +66,8 @@ def _runtime_totem(state, layout):
 
 def _conf_totem(layout):
     """The totem values from the corosync.conf the lab wrote, corosync's
-    documented defaults for what it leaves out."""
+    documented defaults for what it leaves out. Its token_coefficient is 0,
+    so the token it configures is the token used, whatever the host count."""
     values = {}
     for h in layout.hosts:
         try:

@@ -15,8 +15,11 @@ import unittest
 import xml.etree.ElementTree as ET
 
 from vmha_harness import proc
+from vmha_harness.cluster import corosync_conf
 
 LAB = os.path.join(proc.source_dir(), "tools", "vmha-lab")
+sys.path.insert(0, os.path.join(proc.source_dir(), "tools"))
+from vmha_lab import layout, results  # noqa: E402
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 SVG = "{http://www.w3.org/2000/svg}"
 SCENARIOS = ["qemu-crash", "guest-poweroff", "network-cut", "power-cut"]
@@ -150,6 +153,17 @@ class LabReport(unittest.TestCase):
         self.row(out, r"power-cut\s+1\s+-\s+never\s+.*")
         self.assertIn("* this run's lab had other settings than the latest", out)
         self.assertIn("quorum device off", out)
+
+    def test_corosync_values_without_a_running_host(self):
+        # With every host off, the values come from the corosync.conf the lab
+        # wrote plus corosync's defaults: the same a running lab's cmap showed.
+        lab = layout.Layout("cf", 3, self.root)
+        os.makedirs(os.path.join(lab.hosts[0].dir, "etc-corosync"))
+        with open(os.path.join(lab.hosts[0].dir, "etc-corosync", "corosync.conf"), "w") as f:
+            f.write(corosync_conf("c", [(1, "h1", "10.0.0.1")], layout.TOKEN_MS))
+        self.assertEqual(results._conf_totem(lab),
+                         {"token": 1000, "consensus": 1200, "join": 50,
+                          "token_retransmits_before_loss_const": 4})
 
     def test_no_results(self):
         empty = tempfile.mkdtemp(prefix="vmha-lab-report-empty-")
