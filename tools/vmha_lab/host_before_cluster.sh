@@ -4,8 +4,14 @@
 # directories do not exist on the machine) and starts the host's libvirtd,
 # so that agents reach it at qemu:///system and QEMU's pidfiles are in
 # /run/libvirt/qemu as on a real host.
+# A lab kept under /var (the default /var/lib/vmha-lab) stays the real
+# directory inside the host, not the overlay's copy of it.
+lab_dir=$(dirname "$dir")
+mkdir -p /run/lab-dir
+mount --bind "$lab_dir" /run/lab-dir
 mount -t overlay overlay \
   -o "lowerdir=/var,upperdir=$dir/libvirt/var-upper,workdir=$dir/libvirt/var-work" /var
+if [[ $lab_dir == /var/* ]]; then mount --move /run/lab-dir "$lab_dir"; else umount /run/lab-dir; fi
 for d in lib log cache; do
   mkdir -p "/var/$d/libvirt"
   mount --bind "$dir/libvirt/$d" "/var/$d/libvirt"
@@ -19,5 +25,15 @@ mkdir -p /run/libvirt
 /usr/bin/python3 @SUBREAPER@ $$ -- /usr/sbin/libvirtd --listen \
   --pid-file /run/libvirt/libvirtd.pid >>"$dir/libvirt/libvirtd.log" 2>&1 &
 # The storage heartbeat's shared file, over this host's storage link.
+# nbdfuse ends when its connection times out (a pulled cable); like a
+# multipath device whose path comes back, the file returns once the
+# server answers again.
 mkdir -p @HEARTBEAT_MOUNT@
-/usr/bin/nbdfuse @HEARTBEAT_MOUNT@ @HEARTBEAT_URI@ >>"$dir/nbdfuse.log" 2>&1 &
+(
+  set +e  # cluster_init.sh's -e would end the loop at the first exit
+  while :; do
+    /usr/bin/nbdfuse @HEARTBEAT_MOUNT@ @HEARTBEAT_URI@
+    umount -l @HEARTBEAT_MOUNT@
+    sleep 0.5
+  done
+) >>"$dir/nbdfuse.log" 2>&1 &

@@ -17,10 +17,25 @@ def all_netns(layout, qdevice):
     return names + ([layout.qnetd_ns] if qdevice else [])
 
 
+# A host's TCP gives up on an unanswered peer after about 3 s (the
+# kernel's default is ~15 min). A pulled storage cable then fails the
+# guests' NBD requests with I/O errors, and they pause, as multipath's
+# no_path_retry or iSCSI's replacement_timeout make real storage do;
+# without such a bound their I/O would hang, unseen, for minutes.
+HOST_TCP_RETRIES2 = 3
+# And a connection attempt over a pulled cable fails within 3 s, so what
+# reconnects after the cable is back does so promptly.
+HOST_TCP_SYN_RETRIES = 1
+
+
 def build(layout, state, qdevice):
     for ns in all_netns(layout, qdevice):
         state.add_to_list("netns", ns)  # recorded first: a failure is still swept
         cluster_net.netns_add(ns)
+    for h in layout.hosts:
+        run([cluster_net.IP, "netns", "exec", h.netns, "sysctl", "-q", "-w",
+             f"net.ipv4.tcp_retries2={HOST_TCP_RETRIES2}",
+             f"net.ipv4.tcp_syn_retries={HOST_TCP_SYN_RETRIES}"])
     for bridge, net in L.BRIDGES:
         cluster_net.make_bridge(layout.net_ns, bridge, f"{net}.254/24")
     for h in layout.hosts:
