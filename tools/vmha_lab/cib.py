@@ -20,7 +20,15 @@ from . import heartbeat, power
 # restarts, as by default.
 GUEST_SHUTDOWN = {"g2": "stop"}
 KILL_PAUSED_AFTER = 10
-RED_SCORE = -100000
+# Red storage: below 0, so no guest is placed on the node, but above
+# -STICKINESS, so a guest already there stays (paused) through its
+# kill_paused_after instead of being moved at once, and a storage outage of
+# every host, whose nodes turn red and green a moment apart, moves nothing.
+# Once vmha-eventd kills it at the deadline, MIGRATION_THRESHOLD=1 sends it
+# elsewhere.
+STICKINESS = 100
+RED_SCORE = -50
+MIGRATION_THRESHOLD = 1
 NODE_CPU = 2
 # One 96 MiB guest per host: placement is decided by capacity, and a host
 # loss must move a guest to the host that has none.
@@ -34,7 +42,7 @@ PROPERTIES = {
     # whole cluster) must stop nothing. Pacemaker 2.1.5 makes a node of
     # negative health unavailable to every resource (migrate-on-red and
     # progressive stopped every guest, and eventd, in the lab), so red counts
-    # 0 here and each guest's own location rule (RED_SCORE) does the moving.
+    # 0 here and each guest's own location rule (RED_SCORE) keeps new guests away.
     "node-health-strategy": "custom",
     "node-health-red": "0",
 }
@@ -62,7 +70,7 @@ def _add_password(path, password, device_ids):
 def build(layout, guest_names):
     """Returns the seed CIB's text."""
     path = os.path.join(layout.dir, "cib-seed.xml")
-    seed_cib(path, PROPERTIES, stickiness=100)
+    seed_cib(path, PROPERTIES, stickiness=STICKINESS)
     os.chmod(path, 0o600)
     devices = []
     for h in layout.hosts:
@@ -82,7 +90,8 @@ def build(layout, guest_names):
              "resume_behavior=kill", f"kill_paused_after={KILL_PAUSED_AFTER}",
              f"guest_shutdown={GUEST_SHUTDOWN.get(name, 'restart')}",
              "op", "monitor", "interval=10s", "timeout=30s",
-             "op", "start", "timeout=60s", "op", "stop", "timeout=60s")
+             "op", "start", "timeout=60s", "op", "stop", "timeout=60s",
+             "meta", f"migration-threshold={MIGRATION_THRESHOLD}")
         _pcs(path, "constraint", "location", name, "rule", f"score={RED_SCORE}",
              "#health-vmha-storage", "eq", "red")
         _pcs(path, "resource", "utilization", name, f"cpu={G.VCPUS}",
