@@ -12,6 +12,9 @@ from . import scenario_qemu_crash
 from . import scenario_guest_poweroff
 from . import scenario_libvirtd_hang
 from . import scenario_network_cut
+from . import scenario_storage_cut
+from . import scenario_storage_outage
+from . import scenario_double_failure
 
 RECOVERY_TIMEOUT = 60
 REJOIN_TIMEOUT = 90
@@ -109,4 +112,7 @@ SCENARIOS = {
     "guest-poweroff": scenario_guest_poweroff.run,
     "libvirtd-hang": scenario_libvirtd_hang.run,
     "network-cut": scenario_network_cut.run,
+    "storage-cut": scenario_storage_cut.run,
+    "storage-outage": scenario_storage_outage.run,
+    "double-failure": scenario_double_failure.run,
 }

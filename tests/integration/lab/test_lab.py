@@ -1,5 +1,5 @@
 # ctest-labels: slow lab
-# ctest-timeout: 600
+# ctest-timeout: 900
 """tools/vmha-lab end to end: `up` builds a three-host cluster (corosync,
 pacemaker, libvirtd and a BMC per host, qnetd, NBD storage) and returns
 with it running; the cluster, fencing and guests are checked from outside
@@ -32,9 +32,14 @@ SCENARIOS = {
     "guest-poweroff": ("guest_running_s", "first_write_s", "stop_marked_s", "stayed_stopped_s",
                        "restored_first_write_s"),
     "libvirtd-hang": ("health_red_s", "health_green_after_cont_s"),
+    "storage-outage": ("detected_s", "paused_s", "first_write_s", "green_s"),
+    "storage-cut": ("detected_s", "paused_s", "guest_running_s", "first_write_s", "restored_s"),
     "network-cut": ("detected_s", "fenced_s", "guest_running_s", "first_write_s", "rejoined_s"),
+    "power-cut": ("fenced_s", "guest_running_s", "first_write_s", "rejoined_s"),
+    "double-failure": ("detected_s", "fenced_s", "guest_running_s", "first_write_s",
+                       "restored_s"),
 }
-SCENARIOS_TIMEOUT = 300
+SCENARIOS_TIMEOUT = 600
 
 
 def log(msg):
@@ -84,6 +89,14 @@ class LabUpDown(unittest.TestCase):
         self.assertLess(results["qemu-crash"]["guest_running_s"], 10)
         net = results["network-cut"]
         self.assertLess(net["fenced_s"], net["guest_running_s"], "fencing before the restart")
+        cut = results["storage-cut"]
+        self.assertLessEqual(cut["guest_running_s"], cut["deadline_s"],
+                             "storage cut: running elsewhere within kill_paused_after + 10 s")
+        self.assertIsNone(cut["fenced_s"], "storage lost alone fences nobody")
+        self.assertIsNone(results["storage-outage"]["fenced_s"])
+        double = results["double-failure"]
+        self.assertEqual(len(double["running_on_survivor"]), 1, "one guest fits the survivor")
+        self.assertEqual(len(double["stopped_no_capacity"]), 1, "the other is reported stopped")
 
     def test_up_status_down(self):
         cp, up_s = self.lab("up", "--build-dir", proc.build_dir(), timeout=UP_TIMEOUT)

@@ -1,0 +1,79 @@
+"""`storage-cut`: one host's storage cable pulled (its port on the storage
+bridge down) while its cluster link stays up. Expected (XCP-ng/XenServer
+table): the host's storage health turns red, its guest is recovered on
+another host within kill_paused_after + 10 s, nobody is fenced, and the
+guest's disk never shows two boots writing."""
+
+import time
+
+from vmha_harness.proc import HarnessError
+
+from . import cib, hosts, network, observe
+from . import guests as G
+from . import scenario_support as S
+
+GRACE = 10
+RESTORE_TIMEOUT = 60
+
+
+def run(layout, state, guest="g1"):
+    from .scenarios import verify_records  # scenarios imports this module
+    S.start_clean(state, layout)
+    where = observe.guest_placement(state, layout, [guest])[guest]
+    if len(where) != 1:
+        raise HarnessError(f"{guest} runs on {where}, not exactly one host: the lab is not ready")
+    victim = layout.host(where[0])
+    watcher = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
+    old_boot = S.last_records(layout, [guest])[guest].boot_id
+    res = {"scenario": "storage-cut", "host": victim.name, "guest": guest,
+           "deadline_s": cib.KILL_PAUSED_AFTER + GRACE}
+    wall0, t0 = time.time(), time.monotonic()
+    network.set_host_link(layout, victim, "storage", False)
+    try:
+        m = S.Milestones(t0)
+
+        def red():
+            return S.node_health(state, watcher).get(victim.name) == "red"
+
+        def elsewhere():
+            view = observe.cluster_view(state, layout, watcher) or {}
+            nodes = view.get("started", {}).get(guest, [])
+            return len(nodes) == 1 and nodes[0] != victim.name and nodes[0]
+
+        checks = {"paused": lambda: S.domstate(state, victim, guest) == "paused", "detected": red,
+                  "guest_running": elsewhere,
+                  "first_write": lambda: any(r.boot_id != old_boot
+                                             for r in G.records(layout, guest))}
+        seen = m.poll(checks, res["deadline_s"] + 20, until=["detected", "guest_running",
+                                                               "first_write"])
+        for k in checks:
+            res[f"{k}_s"] = seen.get(k)
+    finally:
+        network.set_host_link(layout, victim, "storage", True)
+    problems = []
+    if res["detected_s"] is None:
+        problems.append(f"{victim.name}'s {S.HEALTH} never turned red")
+    if res["guest_running_s"] is None or res["guest_running_s"] > res["deadline_s"]:
+        problems.append(f"{guest} not running elsewhere within {res['deadline_s']} s "
+                        f"({res['guest_running_s']})")
+    view = S.survivor_view(state, layout, watcher)
+    res["new_host"] = (view["started"].get(guest) or [None])[0]
+    recs = G.records(layout, guest)
+    old_last = max(r.counter for r in recs if r.boot_id == old_boot)
+    problems += verify_records(layout, guest, old_boot, old_last)
+    fenced = S.bmc_events(layout, wall0)
+    res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in fenced]
+    res["fenced_s"] = None
+    if fenced:
+        problems.append(f"storage lost alone must not fence: {res['fence_events']}")
+    # Restore: the cable is back; the host's health turns green again.
+    m.poll({"restored": lambda: S.node_health(state, watcher).get(victim.name) == "green"},
+           RESTORE_TIMEOUT, interval=0.5)
+    res["restored_s"] = m.seen.get("restored")
+    if res["restored_s"] is None:
+        problems.append(f"{victim.name}'s storage health not green again after the cable is back")
+    problems += S.placement_once(state, layout, S.guest_names(state),
+                                 S.survivor_view(state, layout, watcher))
+    res["problems"] = problems
+    return S.save(state, res)
+
