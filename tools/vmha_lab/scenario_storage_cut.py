@@ -24,7 +24,8 @@ def run(layout, state, guest="g1"):
         raise HarnessError(f"{guest} runs on {where}, not exactly one host: the lab is not ready")
     victim = layout.host(where[0])
     watcher = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
-    old_boot = S.last_records(layout, [guest])[guest].boot_id
+    before = S.last_records(layout, [guest])[guest]
+    old_boot = before.boot_id
     res = {"scenario": "storage-cut", "host": victim.name, "guest": guest,
            "deadline_s": cib.KILL_PAUSED_AFTER + GRACE}
     wall0, t0 = time.time(), time.monotonic()
@@ -42,7 +43,9 @@ def run(layout, state, guest="g1"):
 
         checks = {"paused": lambda: S.domstate(state, victim, guest) == "paused", "detected": red,
                   "guest_running": elsewhere,
-                  "first_write": lambda: any(r.boot_id != old_boot
+                  # Past the old boot's records: the disk also holds boots
+                  # of earlier scenarios.
+                  "first_write": lambda: any(r.boot_id != old_boot and r.counter > before.counter
                                              for r in G.records(layout, guest))}
         seen = m.poll(checks, res["deadline_s"] + 20, until=["detected", "guest_running",
                                                                "first_write"])
@@ -72,6 +75,8 @@ def run(layout, state, guest="g1"):
     res["restored_s"] = m.seen.get("restored")
     if res["restored_s"] is None:
         problems.append(f"{victim.name}'s storage health not green again after the cable is back")
+    # With migration-threshold=1 the kill keeps g1 off the victim until cleared.
+    S.clear_failures(state, layout)
     problems += S.placement_once(state, layout, S.guest_names(state),
                                  S.survivor_view(state, layout, watcher))
     res["problems"] = problems

@@ -12,6 +12,9 @@ from . import guests as G
 from . import hosts, observe
 
 HEALTH = "#health-vmha-storage"
+READY_TIMEOUT = 90
+# Records come every 100 ms: 6 s of uninterrupted writing, at least.
+SETTLE_RECORDS = 60
 
 
 def node_health(state, spec):
@@ -114,13 +117,27 @@ def guest_names(state):
     return state.load().get("guests", [])
 
 
+def clear_failures(state, layout):
+    """crm_resource --cleanup: what an administrator runs once the fault is
+    repaired, so the host a guest failed on may take it again."""
+    hosts.run_in(state, hosts.first_on(state, layout), ["crm_resource", "--cleanup"], timeout=30)
+
+
 def start_clean(state, layout):
     """Forgets the guests' past failures (crm_resource --cleanup), so that
     with migration-threshold=1 an earlier scenario's failure does not keep a
     guest off a host in this one, and waits until the lab is whole."""
     from .scenario_kit import ready  # scenario_kit imports guests, hosts, observe too
-    hosts.run_in(state, hosts.first_on(state, layout), ["crm_resource", "--cleanup"], timeout=30)
-    return ready(state, layout)
+    clear_failures(state, layout)
+    placed = ready(state, layout)
+    # vmha-eventd takes a pause within 5 s of a resume for the earlier pause
+    # going on (flapping storage): the guests first write for longer than
+    # that, so this scenario's pauses are its own.
+    start = last_records(layout, guest_names(state))
+    wait_until(lambda: all(last_records(layout, [g])[g].counter >= start[g].counter + SETTLE_RECORDS
+                           for g in start), READY_TIMEOUT, interval=0.5,
+               what=f"every guest to write {SETTLE_RECORDS} records")
+    return placed
 
 
 def domstate(state, spec, guest):
