@@ -19,6 +19,10 @@ QNETD_ADDR = f"{MGMT_NET}.250"
 NBD_PORT = 10809
 QNETD_PORT = 5403
 TOKEN_MS = 1000
+# corosync-qdevice casts its vote for a new membership on its vote timer
+# (half this timeout): with the default 10 s, survivors of a host loss wait
+# up to 5 s for quorum. 2 s is still far above qnetd's round trip here.
+QDEVICE_TIMEOUT_MS = 2000
 DEFAULT_STATE_ROOT = "/var/lib/vmha-lab"
 BRIDGES = (("brc", CLUSTER_NET), ("brs", STORAGE_NET), ("brm", MGMT_NET))
 

@@ -50,7 +50,8 @@ def _template(name, **subst):
 def make_hosts(layout, qdevice, cib_xml, build_dir):
     nodes = [(h.index, h.name, h.cluster_addr) for h in layout.hosts]
     conf = corosync_conf(f"vmhalab-{layout.name}", nodes, L.TOKEN_MS,
-                         qdevice=(L.QNETD_ADDR, L.QNETD_PORT) if qdevice else None)
+                         qdevice=(L.QNETD_ADDR, L.QNETD_PORT) if qdevice else None,
+                         qdevice_timeout_ms=L.QDEVICE_TIMEOUT_MS)
     lines, _ = make_overlays(os.path.join(layout.dir, "overlay"), agent_overlays(build_dir))
     before = _template("host_before_cluster.sh",
                        SUBREAPER=os.path.join(HARNESS_DIR, "subreaper.py"),

@@ -236,17 +236,20 @@ def parse_xml_output(cp):
         return None
 
 
-def corosync_conf(cluster_name, nodes, token_ms, qdevice=None):
+def corosync_conf(cluster_name, nodes, token_ms, qdevice=None, qdevice_timeout_ms=None):
     """corosync.conf for nodes [(nodeid, name, ring0 address)]. qdevice:
-    (address, port) of a corosync-qnetd (TLS off, algorithm lms) or None."""
+    (address, port) of a corosync-qnetd (TLS off, algorithm lms) or None;
+    qdevice_timeout_ms: the device's poll timeout (corosync's default 10 s
+    when None)."""
     body = "".join(
         f"    node {{\n        ring0_addr: {addr}\n        name: {name}\n"
         f"        nodeid: {index}\n    }}\n" for index, name, addr in nodes)
     if qdevice:
-        quorum = ("    device {\n        votes: %d\n        model: net\n        net {\n"
-                  "            tls: off\n            host: %s\n            port: %d\n"
-                  "            algorithm: lms\n        }\n    }\n"
-                  % (len(nodes) - 1, qdevice[0], qdevice[1]))
+        timeout = f"        timeout: {qdevice_timeout_ms}\n" if qdevice_timeout_ms else ""
+        quorum = (f"    device {{\n        votes: {len(nodes) - 1}\n{timeout}"
+                  "        model: net\n        net {\n            tls: off\n"
+                  f"            host: {qdevice[0]}\n            port: {qdevice[1]}\n"
+                  "            algorithm: lms\n        }\n    }\n")
     else:
         # Two hosts cannot out-vote each other: two_node keeps the survivor
         # quorate (it implies wait_for_all, so both must be seen once first).
