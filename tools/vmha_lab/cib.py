@@ -20,6 +20,7 @@ from . import heartbeat, power
 # restarts, as by default.
 GUEST_SHUTDOWN = {"g2": "stop"}
 KILL_PAUSED_AFTER = 10
+PILL_DEVICE = "fence-disk"
 # Red storage: below 0, so no guest is placed on the node, but above
 # -STICKINESS, so a guest already there stays (paused) through its
 # kill_paused_after instead of being moved at once, and a storage outage of
@@ -38,6 +39,11 @@ PROPERTIES = {
     "no-quorum-policy": "stop",
     "placement-strategy": "balanced",
     "stonith-timeout": "30s",
+    # Every host's Pacemaker reads the one machine's load average and,
+    # seeing several times its share, would run one action at a time: a
+    # guest's start then waited ~9 s behind a fence device's. The lab's
+    # hosts share the CPUs; throttling on that load is meaningless here.
+    "load-threshold": "10000%",
     # A red node's guests move, but red everywhere (a storage outage of the
     # whole cluster) must stop nothing. Pacemaker 2.1.5 makes a node of
     # negative health unavailable to every resource (migrate-on-red and
@@ -79,11 +85,21 @@ def build(layout, guest_names):
              f"username={power.USER}", f"pcmk_host_list={h.name}", "power_wait=0",
              "op", "monitor", "interval=60s")
         devices.append(rid)
+    # Second level: the poison pill on the shared disk, for when a BMC does
+    # not answer (fence_vmha_ipmi fails within its login_timeout).
+    _pcs(path, "stonith", "create", PILL_DEVICE, "fence_vmha_disk", f"devices={heartbeat.PATH}",
+         f"pcmk_host_list={' '.join(h.name for h in layout.hosts)}",
+         "op", "monitor", "interval=60s")
+    for h in layout.hosts:
+        _pcs(path, "stonith", "level", "add", "1", h.name, f"fence-{h.name}")
+        _pcs(path, "stonith", "level", "add", "2", h.name, PILL_DEVICE)
     _pcs(path, "resource", "create", "eventd", "ocf:vmha:EventDaemon", "libvirt_grace=1000",
          *heartbeat.EVENTD_PARAMS,
          "op", "monitor", "interval=10s", "timeout=20s",
-         # It reports the health: it must keep running on a red node.
-         "meta", "allow-unhealthy-nodes=true", "clone")
+         # It reports the health: it must keep running on a red node. It
+         # watches the poison pill: it must keep running without quorum
+         # (no-quorum-policy=stop spares only resources that require nothing).
+         "meta", "allow-unhealthy-nodes=true", "requires=nothing", "clone")
     for name in guest_names:
         _pcs(path, "resource", "create", name, "ocf:vmha:VirtualMachine",
              f"config={G.config_path(layout, name)}", "hypervisor=qemu:///system",
