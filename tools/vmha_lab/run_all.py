@@ -7,7 +7,7 @@ order."""
 from . import scenarios
 
 ORDER = ("qemu-crash", "guest-poweroff", "libvirtd-hang", "storage-outage", "storage-cut",
-         "network-cut", "power-cut", "double-failure")
+         "network-cut", "fence-fallback", "power-cut", "double-failure")
 
 
 def expand(names):

@@ -149,3 +149,15 @@ def domstate(state, spec, guest):
     except HarnessError:
         return None
     return cp.stdout.strip() if cp.returncode == 0 else None
+
+
+def pill_slot(layout, target):
+    """The message in target's slot of the poison-pill disk, as the real
+    `sbd list` reads it (through a loop device over the exported file, on
+    the page cache nbdkit writes through), or None without a slot."""
+    from vmha_harness.loopdev import LoopDevice
+    from vmha_harness.sbdtool import sbd_list
+
+    from . import heartbeat
+    with LoopDevice(backing=heartbeat.file_path(layout)) as dev:
+        return sbd_list(dev.path).get(target.name, (None, None))[0]

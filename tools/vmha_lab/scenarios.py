@@ -15,6 +15,7 @@ from . import scenario_network_cut
 from . import scenario_storage_cut
 from . import scenario_storage_outage
 from . import scenario_double_failure
+from . import scenario_fence_fallback
 
 RECOVERY_TIMEOUT = 60
 REJOIN_TIMEOUT = 90
@@ -115,4 +116,5 @@ SCENARIOS = {
     "storage-cut": scenario_storage_cut.run,
     "storage-outage": scenario_storage_outage.run,
     "double-failure": scenario_double_failure.run,
+    "fence-fallback": scenario_fence_fallback.run,
 }

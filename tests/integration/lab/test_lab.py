@@ -35,6 +35,8 @@ SCENARIOS = {
     "storage-outage": ("detected_s", "paused_s", "first_write_s", "green_s"),
     "storage-cut": ("detected_s", "paused_s", "guest_running_s", "first_write_s", "restored_s"),
     "network-cut": ("detected_s", "fenced_s", "guest_running_s", "first_write_s", "rejoined_s"),
+    "fence-fallback": ("detected_s", "self_fenced_s", "guest_running_s", "first_write_s",
+                       "rejoined_s"),
     "power-cut": ("fenced_s", "guest_running_s", "first_write_s", "rejoined_s"),
     "double-failure": ("detected_s", "fenced_s", "guest_running_s", "first_write_s",
                        "restored_s"),
@@ -94,6 +96,10 @@ class LabUpDown(unittest.TestCase):
                              "storage cut: running elsewhere within kill_paused_after + 10 s")
         self.assertIsNone(cut["fenced_s"], "storage lost alone fences nobody")
         self.assertIsNone(results["storage-outage"]["fenced_s"])
+        pill = results["fence-fallback"]
+        self.assertEqual(pill["fence_events"], [], "the stopped BMC did nothing")
+        self.assertLessEqual(pill["self_fenced_s"] + pill["msgwait_s"], pill["guest_running_s"] + 1,
+                             "the guest starts elsewhere only after the pill's msgwait")
         double = results["double-failure"]
         self.assertEqual(len(double["running_on_survivor"]), 1, "one guest fits the survivor")
         self.assertEqual(len(double["stopped_no_capacity"]), 1, "the other is reported stopped")

@@ -1,0 +1,125 @@
+"""`fence-fallback`: a host's cluster cable is pulled while its BMC does
+not answer (ipmi_sim stopped with SIGSTOP). Expected: the first fencing
+level (fence_vmha_ipmi) fails within its login timeout, the second
+(fence_vmha_disk) writes the poison pill, the host's vmha-eventd reads it
+and fences itself, and only after sbd's msgwait does the guest start on a
+survivor: once, with no split brain. The BMC logs no power action."""
+
+import os
+import signal
+import time
+
+from vmha_harness.cluster_host import pids_in_pidns
+from vmha_harness.proc import HarnessError
+
+from . import heartbeat, hosts, network, observe
+from . import guests as G
+from . import scenario_support as S
+from .state import is_same_process
+
+RECOVERY_TIMEOUT = 60
+REJOIN_TIMEOUT = 90
+
+
+def _signal_bmc(state, spec, sig):
+    rec = state.load()["procs"].get(f"bmc-{spec.name}")
+    if not is_same_process(rec):
+        raise HarnessError(f"{spec.name}'s BMC is not running")
+    os.kill(rec["pid"], sig)
+
+
+# What may write or act for the host: none of them is left once it is fenced.
+ACTORS = ("qemu-system-x86", "corosync", "pacemakerd", "pacemaker-execd", "vmha-eventd",
+          "libvirtd")
+
+
+def _host_actors(state, spec):
+    """Names of the host's processes that could still write or act."""
+    rec = hosts.record(state, spec)
+    found = []
+    for pid in pids_in_pidns(rec["pidns"]) if rec else []:
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                comm = f.read().strip()
+        except OSError:
+            continue
+        if comm.startswith(ACTORS):
+            found.append(comm)
+    return found
+
+
+def run(layout, state, guest="g1"):
+    from .scenarios import verify_records  # scenarios imports this module
+    S.start_clean(state, layout)
+    where = observe.guest_placement(state, layout, [guest])[guest]
+    if len(where) != 1:
+        raise HarnessError(f"{guest} runs on {where}, not exactly one host: the lab is not ready")
+    victim = layout.host(where[0])
+    watcher = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
+    before = S.last_records(layout, [guest])[guest]
+    res = {"scenario": "fence-fallback", "host": victim.name, "guest": guest,
+           "msgwait_s": heartbeat.PILL_MSGWAIT_S}
+    wall0, t0 = time.time(), time.monotonic()
+    _signal_bmc(state, victim, signal.SIGSTOP)
+    network.set_host_link(layout, victim, "cluster", False)
+    m = S.Milestones(t0)
+    try:
+        def detected():
+            view = observe.cluster_view(state, layout, watcher)
+            return view is not None and victim.name not in view["online"]
+
+        def elsewhere():
+            view = observe.cluster_view(state, layout, watcher) or {}
+            nodes = view.get("started", {}).get(guest, [])
+            return len(nodes) == 1 and nodes[0] != victim.name
+
+        checks = {"detected": detected,
+                  "self_fenced": lambda: not _host_actors(state, victim),
+                  "guest_running": elsewhere,
+                  "first_write": lambda: any(r.boot_id != before.boot_id
+                                             and r.counter > before.counter
+                                             for r in G.records(layout, guest))}
+        m.poll(checks, RECOVERY_TIMEOUT)
+        for k in checks:
+            res[f"{k}_s"] = m.seen.get(k)
+        # The fencing is done when the pill is taken as obeyed: Pacemaker
+        # starts the guest only then.
+        res["fenced_s"] = res["guest_running_s"]
+        slot = S.pill_slot(layout, victim)
+    finally:
+        _signal_bmc(state, victim, signal.SIGCONT)
+        network.set_host_link(layout, victim, "cluster", True)
+    problems = []
+    res["pill"] = slot
+    if slot not in ("reset", "off"):
+        problems.append(f"{victim.name}'s slot holds {slot!r}, not a poison pill")
+    if res["self_fenced_s"] is None:
+        problems.append(f"{victim.name} did not fence itself (its processes still run)")
+    if res["guest_running_s"] is None:
+        problems.append(f"{guest} not running on a survivor within {RECOVERY_TIMEOUT} s")
+    elif res["self_fenced_s"] is not None and res["guest_running_s"] < res["self_fenced_s"]:
+        problems.append(f"{guest} started elsewhere before {victim.name} was down")
+    fenced = S.bmc_events(layout, wall0, [victim.name])
+    res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in fenced]
+    if fenced:
+        problems.append(f"the stopped BMC of {victim.name} logged power actions: "
+                        f"{res['fence_events']}")
+    recs = G.records(layout, guest)
+    old_last = max(r.counter for r in recs if r.boot_id == before.boot_id)
+    problems += verify_records(layout, guest, before.boot_id, old_last)
+    # Restore: the self-fenced host is powered on again by its BMC, as a
+    # watchdog reset would reboot it; its eventd clears the pill at start.
+    power_cycle(state, victim)
+    S.wait_formed(state, layout, REJOIN_TIMEOUT)
+    res["rejoined_s"] = round(time.monotonic() - t0, 2)
+    problems += S.placement_once(state, layout, S.guest_names(state),
+                                 S.survivor_view(state, layout, watcher))
+    S.clear_failures(state, layout)
+    res["problems"] = problems
+    return S.save(state, res)
+
+
+def power_cycle(state, spec):
+    if hosts.is_on(state, spec):
+        hosts.power_off(state, spec)
+    hosts.power_on(state, spec)
