@@ -50,13 +50,7 @@ def _host_actors(state, spec):
 
 def run(layout, state, guest="g1"):
     from .scenarios import verify_records  # scenarios imports this module
-    S.start_clean(state, layout)
-    where = observe.guest_placement(state, layout, [guest])[guest]
-    if len(where) != 1:
-        raise HarnessError(f"{guest} runs on {where}, not exactly one host: the lab is not ready")
-    victim = layout.host(where[0])
-    watcher = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
-    before = S.last_records(layout, [guest])[guest]
+    victim, watcher, before = S.start_on_guest(state, layout, guest)
     res = {"scenario": "fence-fallback", "host": victim.name, "guest": guest,
            "msgwait_s": heartbeat.PILL_MSGWAIT_S}
     wall0, t0 = time.time(), time.monotonic()

@@ -6,9 +6,7 @@ guest's disk never shows two boots writing."""
 
 import time
 
-from vmha_harness.proc import HarnessError
-
-from . import cib, hosts, network, observe
+from . import cib, network, observe
 from . import guests as G
 from . import scenario_support as S
 
@@ -18,13 +16,7 @@ RESTORE_TIMEOUT = 60
 
 def run(layout, state, guest="g1"):
     from .scenarios import verify_records  # scenarios imports this module
-    S.start_clean(state, layout)
-    where = observe.guest_placement(state, layout, [guest])[guest]
-    if len(where) != 1:
-        raise HarnessError(f"{guest} runs on {where}, not exactly one host: the lab is not ready")
-    victim = layout.host(where[0])
-    watcher = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
-    before = S.last_records(layout, [guest])[guest]
+    victim, watcher, before = S.start_on_guest(state, layout, guest)
     old_boot = before.boot_id
     res = {"scenario": "storage-cut", "host": victim.name, "guest": guest,
            "deadline_s": cib.KILL_PAUSED_AFTER + GRACE}

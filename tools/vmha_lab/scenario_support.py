@@ -161,3 +161,15 @@ def pill_slot(layout, target):
     from . import heartbeat
     with LoopDevice(backing=heartbeat.file_path(layout)) as dev:
         return sbd_list(dev.path).get(target.name, (None, None))[0]
+
+
+def start_on_guest(state, layout, guest):
+    """start_clean, then the host that runs guest (the victim), another
+    host that is on (the watcher), and the guest's newest disk record."""
+    start_clean(state, layout)
+    where = observe.guest_placement(state, layout, [guest])[guest]
+    if len(where) != 1:
+        raise HarnessError(f"{guest} runs on {where}, not exactly one host: the lab is not ready")
+    victim = layout.host(where[0])
+    watcher = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
+    return victim, watcher, last_records(layout, [guest])[guest]
