@@ -54,14 +54,14 @@ PROPERTIES = {
 }
 
 
-def _pcs(path, *args, force=True):
+def pcs(path, *args, force=True):
     # --force: the agents exist inside the hosts (overlays), not on the
     # machine, so pcs cannot read their metadata here; the cluster does.
     run(["pcs", "-f", path, *args] + (["--force"] if force else []), timeout=60,
         env={"PATH": STD_PATH, "LANG": "C.UTF-8", "HOME": "/root"})
 
 
-def _add_password(path, password, device_ids):
+def add_password(path, password, device_ids):
     tree = ET.parse(path)
     for rid in device_ids:
         attrs = tree.find(f".//primitive[@id='{rid}']/instance_attributes")
@@ -73,27 +73,34 @@ def _add_password(path, password, device_ids):
     os.rename(path + ".tmp", path)
 
 
+def seed(layout, properties):
+    """The seed CIB's file (0600: it will hold passwords), with the cluster
+    properties and stickiness only; returns its path."""
+    path = os.path.join(layout.dir, "cib-seed.xml")
+    seed_cib(path, properties, stickiness=STICKINESS)
+    os.chmod(path, 0o600)
+    return path
+
+
 def build(layout, guest_names):
     """Returns the seed CIB's text."""
-    path = os.path.join(layout.dir, "cib-seed.xml")
-    seed_cib(path, PROPERTIES, stickiness=STICKINESS)
-    os.chmod(path, 0o600)
+    path = seed(layout, PROPERTIES)
     devices = []
     for h in layout.hosts:
         rid = f"fence-{h.name}"
-        _pcs(path, "stonith", "create", rid, "fence_vmha_ipmi", f"ip={h.bmc_addr}",
+        pcs(path, "stonith", "create", rid, "fence_vmha_ipmi", f"ip={h.bmc_addr}",
              f"username={power.USER}", f"pcmk_host_list={h.name}", "power_wait=0",
              "op", "monitor", "interval=60s")
         devices.append(rid)
     # Second level: the poison pill on the shared disk, for when a BMC does
     # not answer (fence_vmha_ipmi fails within its login_timeout).
-    _pcs(path, "stonith", "create", PILL_DEVICE, "fence_vmha_disk", f"devices={heartbeat.PATH}",
+    pcs(path, "stonith", "create", PILL_DEVICE, "fence_vmha_disk", f"devices={heartbeat.PATH}",
          f"pcmk_host_list={' '.join(h.name for h in layout.hosts)}",
          "op", "monitor", "interval=60s")
     for h in layout.hosts:
-        _pcs(path, "stonith", "level", "add", "1", h.name, f"fence-{h.name}")
-        _pcs(path, "stonith", "level", "add", "2", h.name, PILL_DEVICE)
-    _pcs(path, "resource", "create", "eventd", "ocf:vmha:EventDaemon", "libvirt_grace=1000",
+        pcs(path, "stonith", "level", "add", "1", h.name, f"fence-{h.name}")
+        pcs(path, "stonith", "level", "add", "2", h.name, PILL_DEVICE)
+    pcs(path, "resource", "create", "eventd", "ocf:vmha:EventDaemon", "libvirt_grace=1000",
          *heartbeat.EVENTD_PARAMS,
          "op", "monitor", "interval=10s", "timeout=20s",
          # It reports the health: it must keep running on a red node. It
@@ -101,18 +108,18 @@ def build(layout, guest_names):
          # (no-quorum-policy=stop spares only resources that require nothing).
          "meta", "allow-unhealthy-nodes=true", "requires=nothing", "clone")
     for name in guest_names:
-        _pcs(path, "resource", "create", name, "ocf:vmha:VirtualMachine",
+        pcs(path, "resource", "create", name, "ocf:vmha:VirtualMachine",
              f"config={G.config_path(layout, name)}", "hypervisor=qemu:///system",
              "resume_behavior=kill", f"kill_paused_after={KILL_PAUSED_AFTER}",
              f"guest_shutdown={GUEST_SHUTDOWN.get(name, 'restart')}",
              "op", "monitor", "interval=10s", "timeout=30s",
              "op", "start", "timeout=60s", "op", "stop", "timeout=60s",
              "meta", f"migration-threshold={MIGRATION_THRESHOLD}")
-        _pcs(path, "constraint", "location", name, "rule", f"score={RED_SCORE}",
+        pcs(path, "constraint", "location", name, "rule", f"score={RED_SCORE}",
              "#health-vmha-storage", "eq", "red")
-        _pcs(path, "resource", "utilization", name, f"cpu={G.VCPUS}",
+        pcs(path, "resource", "utilization", name, f"cpu={G.VCPUS}",
              f"hv_memory={G.MEMORY_MIB}", force=False)
-    _add_password(path, power.read_password(layout), devices)
+    add_password(path, power.read_password(layout), devices)
     with open(path) as f:
         return f.read()
 

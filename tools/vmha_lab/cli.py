@@ -27,6 +27,9 @@ def _parser():
     u.add_argument("--build-dir", default=os.environ.get("VMHA_BUILD_DIR",
                                                          os.path.join(SOURCE_DIR, "build")),
                    help="vmha's cmake build directory (default $VMHA_BUILD_DIR or build/)")
+    u.add_argument("--stack", choices=up.STACKS, default="vmha",
+                   help="vmha (default), or classic: resource-agents' VirtualDomain, "
+                   "fence_ipmilan, fence_sbd with sbd, no vmha-eventd")
     u.add_argument("--keep-failed", action="store_true",
                    help="leave a failed lab in place for inspection")
     sub.add_parser("down", help="remove everything the lab made")
@@ -62,7 +65,8 @@ def main(argv=None):
             layout = L.Layout(args.name, args.hosts, args.state_dir)
             build = os.path.abspath(args.build_dir)
             os.environ.update(VMHA_BUILD_DIR=build, VMHA_SOURCE_DIR=SOURCE_DIR)
-            up.up(layout, state, not args.no_qdevice, build, keep_failed=args.keep_failed)
+            up.up(layout, state, not args.no_qdevice, build, keep_failed=args.keep_failed,
+                  stack=args.stack)
             return 0
         # Without a state (a crashed `up`), down sweeps every possible host.
         layout = _layout(args, recorded)

@@ -24,16 +24,3 @@ mkdir -p /run/libvirt
 # Under a subreaper: a killed QEMU is reaped (and reported) at once.
 /usr/bin/python3 @SUBREAPER@ $$ -- /usr/sbin/libvirtd --listen \
   --pid-file /run/libvirt/libvirtd.pid >>"$dir/libvirt/libvirtd.log" 2>&1 &
-# The storage heartbeat's shared file, over this host's storage link.
-# nbdfuse ends when its connection times out (a pulled cable); like a
-# multipath device whose path comes back, the file returns once the
-# server answers again.
-mkdir -p @HEARTBEAT_MOUNT@
-(
-  set +e  # cluster_init.sh's -e would end the loop at the first exit
-  while :; do
-    /usr/bin/nbdfuse @HEARTBEAT_MOUNT@ @HEARTBEAT_URI@
-    umount -l @HEARTBEAT_MOUNT@
-    sleep 0.5
-  done
-) >>"$dir/nbdfuse.log" 2>&1 &

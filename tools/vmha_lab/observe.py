@@ -76,10 +76,14 @@ def wait_writing(layout, name, timeout):
 
 def wait_services(state, layout, guest_names, timeout):
     """Waits until every fence device is started, the event daemon runs on
-    every host, and each guest runs exactly once, where Pacemaker says.
-    Returns the cluster view."""
+    every host (the classic stack: runs nowhere), and each guest runs
+    exactly once, where Pacemaker says. Returns the cluster view."""
     spec = hosts.first_on(state, layout)
     fence = [f"fence-{h.name}" for h in layout.hosts]
+    classic = state.load().get("stack") == "classic"
+    if classic:
+        fence.append("fence-sbd")
+    eventd = [] if classic else sorted(h.name for h in layout.hosts)
 
     def ready():
         view = cluster_view(state, layout, spec)
@@ -88,7 +92,7 @@ def wait_services(state, layout, guest_names, timeout):
         s = view["started"]
         if any(len(s.get(d, [])) != 1 for d in fence):
             return None
-        if sorted(s.get("eventd", [])) != sorted(h.name for h in layout.hosts):
+        if sorted(s.get("eventd", [])) != eventd:
             return None
         if any(len(s.get(g, [])) != 1 for g in guest_names):
             return None
@@ -98,7 +102,8 @@ def wait_services(state, layout, guest_names, timeout):
         return view
 
     return wait_until(ready, timeout, interval=0.3,
-                      what="fence devices, eventd on every host and each guest running once")
+                      what="fence devices, eventd on every host (classic: none) "
+                      "and each guest running once")
 
 
 class Stopwatch:

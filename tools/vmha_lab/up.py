@@ -9,7 +9,8 @@ from vmha_harness.cluster import corosync_conf, make_host_dir, make_overlays
 from vmha_harness.libvirtd import PrivateLibvirtd
 from vmha_harness.proc import HarnessError, wait_until
 
-from . import HARNESS_DIR, cib, down, guests, heartbeat, hosts, network, observe, power, services
+from . import (HARNESS_DIR, cib, cib_classic, down, guests, heartbeat, hosts, network, observe,
+               pill, power, services)
 from . import layout as L
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -17,6 +18,8 @@ GUESTS = 2
 FORM_TIMEOUT = 60
 SERVICES_TIMEOUT = 90
 BOOT_TIMEOUT = 60
+SBD_TIMEOUT = 30
+STACKS = ("vmha", "classic")
 
 
 def log(msg):
@@ -47,15 +50,21 @@ def _template(name, **subst):
     return text
 
 
-def make_hosts(layout, qdevice, cib_xml, build_dir):
+def make_hosts(layout, qdevice, cib_xml, build_dir, pill_dev=None):
+    """pill_dev: the classic stack's poison-pill disk (no vmha agents then)."""
     nodes = [(h.index, h.name, h.cluster_addr) for h in layout.hosts]
     conf = corosync_conf(f"vmhalab-{layout.name}", nodes, L.TOKEN_MS,
                          qdevice=(L.QNETD_ADDR, L.QNETD_PORT) if qdevice else None,
                          qdevice_timeout_ms=L.QDEVICE_TIMEOUT_MS)
-    lines, _ = make_overlays(os.path.join(layout.dir, "overlay"), agent_overlays(build_dir))
+    overlays = agent_overlays(build_dir) if pill_dev is None else {}
+    lines, _ = make_overlays(os.path.join(layout.dir, "overlay"), overlays)
     before = _template("host_before_cluster.sh",
-                       SUBREAPER=os.path.join(HARNESS_DIR, "subreaper.py"),
-                       HEARTBEAT_URI=heartbeat.uri(), HEARTBEAT_MOUNT=heartbeat.MOUNTPOINT)
+                       SUBREAPER=os.path.join(HARNESS_DIR, "subreaper.py"))
+    if pill_dev is None:
+        before += _template("host_heartbeat.sh", HEARTBEAT_URI=heartbeat.uri(),
+                            HEARTBEAT_MOUNT=heartbeat.MOUNTPOINT)
+    else:
+        before += _template("host_sbd.sh", PILL=pill_dev)
     for i, h in enumerate(layout.hosts):
         make_host_dir(h.dir, conf, cib_xml, lines)
         PrivateLibvirtd(h.name, listen_addr=h.cluster_addr,
@@ -69,7 +78,11 @@ def make_hosts(layout, qdevice, cib_xml, build_dir):
                 f.write(_template("host_after_corosync.sh"))
 
 
-def up(layout, state, qdevice, build_dir, keep_failed=False):
+def up(layout, state, qdevice, build_dir, keep_failed=False, stack="vmha"):
+    """stack: "vmha", or "classic" (cib_classic.py: VirtualDomain,
+    fence_ipmilan and fence_sbd with sbd watching, no vmha-eventd)."""
+    if stack not in STACKS:
+        raise HarnessError(f"--stack {stack}: one of {', '.join(STACKS)}")
     if state.exists():
         raise HarnessError(f"lab {layout.name} exists ({state.path}): "
                            f"run vmha-lab down --name {layout.name} first")
@@ -78,20 +91,28 @@ def up(layout, state, qdevice, build_dir, keep_failed=False):
     try:
         with state.edit() as data:
             data.update(name=layout.name, hosts=layout.n_hosts, qdevice=qdevice,
-                        state_root=layout.state_root, build_dir=build_dir)
-        agent_overlays(build_dir)  # fail before building anything
+                        state_root=layout.state_root, build_dir=build_dir, stack=stack)
+        if stack == "vmha":
+            agent_overlays(build_dir)  # fail before building anything
         power.write_password(layout, secrets.token_urlsafe(12))
         log(f"networks and namespaces ({layout.n_hosts} hosts)")
         network.build(layout, state, qdevice)
         log("guest disks and NBD server")
         names = guests.make(layout, GUESTS)
-        heartbeat.make(layout)
+        pill_dev = None
+        if stack == "vmha":
+            heartbeat.make(layout)
+        else:
+            log("poison-pill disk (sbd)")
+            pill_dev = pill.make(layout, state)
         services.start_nbdkit(layout, state)
         if qdevice:
             log("quorum device (corosync-qnetd)")
             services.start_qnetd(layout, state)
         log("cluster configuration")
-        make_hosts(layout, qdevice, cib.build(layout, names), build_dir)
+        cib_xml = (cib.build(layout, names) if stack == "vmha"
+                   else cib_classic.build(layout, names, pill_dev))
+        make_hosts(layout, qdevice, cib_xml, build_dir, pill_dev)
         log("BMCs; powering the hosts on through IPMI")
         power.start_bmcs(layout, state)
         timings["prepared"] = clock()
@@ -105,6 +126,8 @@ def up(layout, state, qdevice, build_dir, keep_failed=False):
         wait_until(lambda: observe.formed(state, layout), FORM_TIMEOUT, interval=0.3,
                    what="every host online with a DC and quorum")
         timings["formation"] = powered()
+        if stack == "classic":
+            pill.wait_watching(state, layout, SBD_TIMEOUT)
         log(f"cluster formed {timings['formation']} s after power on")
         h0 = layout.hosts[0]
         cib.node_capacities(lambda argv: hosts.run_in(state, h0, argv), layout)
