@@ -4,7 +4,13 @@ once per guest_shutdown policy, both in this one scenario. g1
 reports the shutdown); g2 (guest_shutdown=stop) must get
 target-role=Stopped and stay stopped past a monitor interval, until the
 scenario clears target-role and it runs again. Exactly once, no split
-brain, and no fencing: no host failed."""
+brain, and no fencing: no host failed.
+
+The classic stack has neither the event nor guest_shutdown: VirtualDomain's
+monitor finds each halted guest gone and Pacemaker starts it again, g2
+included. That is recorded as what happened (stop_marked_s and
+stayed_stopped_s None, a finding), with the same exactly-once and
+split-brain checks."""
 
 import time
 
@@ -20,17 +26,25 @@ from . import scenarios as S
 STAYS_STOPPED_S = 12
 
 
-def _restart(layout, state, guest, res, problems):
+def _halt_and_restart(layout, state, guest, problems):
+    """The guest halts itself and must run again; returns (its new host,
+    seconds to running, seconds to its first new write)."""
     host = K.ready(state, layout)[guest]
     pid = K.qemu_pid(state, host, guest)
     last = K.last_record(layout, guest)
     t0 = time.monotonic()
     disk.request_poweroff(G.disk_path(layout, guest))
-    K.wait_new_instance(state, layout, guest, host, (host.name, pid))
-    res["guest_running_s"] = K.elapsed(t0)
+    new_host, _ = K.wait_new_instance(state, layout, guest, host, (host.name, pid))
+    running_s = K.elapsed(t0)
     K.wait_new_boot_writes(layout, guest, last)
-    res["first_write_s"] = K.elapsed(t0)
+    first_write_s = K.elapsed(t0)
     problems += S.verify_records(layout, guest, last.boot_id, last.counter)
+    return new_host, running_s, first_write_s
+
+
+def _restart(layout, state, guest, res, problems):
+    _, res["guest_running_s"], res["first_write_s"] = _halt_and_restart(layout, state, guest,
+                                                                        problems)
 
 
 def _target_role(state, spec, guest):
@@ -70,18 +84,30 @@ def _stop(layout, state, guest, res, problems):
     problems += S.verify_records(layout, guest, last.boot_id, last.counter)
 
 
+def _stop_classic(layout, state, guest, res, problems):
+    new_host, res["stop_guest_running_s"], res["stop_guest_first_write_s"] = \
+        _halt_and_restart(layout, state, guest, problems)
+    res.update(stop_marked_s=None, stayed_stopped_s=None, restored_first_write_s=None)
+    res["findings"].append(f"{guest} halted itself and was started again on {new_host} after "
+                           f"{res['stop_guest_running_s']} s: VirtualDomain has no "
+                           f"guest_shutdown=stop, a guest's own poweroff is undone")
+
+
 def _clear_target_role(state, spec, guest):
     K.hosts.run_in(state, spec, ["crm_resource", "-r", guest, "--meta", "--delete-parameter",
                                  "target-role"], timeout=30, check=False)
 
 
 def run(layout, state):
-    res = {"scenario": "guest-poweroff", "restart_guest": "g1", "stop_guest": "g2"}
+    res = K.result(state, "guest-poweroff", restart_guest="g1", stop_guest="g2")
     problems = []
     bmc0 = K.bmc_event_counts(layout)
     try:
         _restart(layout, state, "g1", res, problems)
-        _stop(layout, state, "g2", res, problems)
+        if res["stack"] == "classic":
+            _stop_classic(layout, state, "g2", res, problems)
+        else:
+            _stop(layout, state, "g2", res, problems)
     except HarnessError as e:
         problems.append(str(e))
         _clear_target_role(state, K.hosts.first_on(state, layout), "g2")

@@ -26,6 +26,19 @@ def ready(state, layout):
     return {g: layout.host(view["started"][g][0]) for g in names}
 
 
+def stack(state):
+    """The lab's stack: "vmha", or "classic" (labs made before stacks
+    existed are vmha)."""
+    return state.load().get("stack", "vmha")
+
+
+def result(state, scenario, **fields):
+    """A scenario's result dict: the stack it ran on, and an empty list of
+    findings (what the classic stack did where a check is about vmha-only
+    behaviour: reported, not counted as a problem)."""
+    return dict({"scenario": scenario, "stack": stack(state)}, **fields, findings=[])
+
+
 def other_host(state, layout, spec):
     return next(h for h in layout.hosts if h is not spec and hosts.is_on(state, h))
 
@@ -107,6 +120,16 @@ def pcmk(state, spec, *argv, check=True):
     """A Pacemaker command line tool run inside a host; returns its stdout."""
     cp = hosts.run_in(state, spec, list(argv), timeout=30, check=check)
     return cp.stdout.strip()
+
+
+def failed_ops(state, spec, rsc):
+    """The resource's failed operations crm_mon lists, seen from spec, as
+    "op_key on node: status"."""
+    mon = hosts.crm_mon(state, spec)
+    if mon is None:
+        return []
+    return [f"{f.get('op_key')} on {f.get('node')}: {f.get('status')}"
+            for f in mon.findall("failures/failure") if f.get("op_key", "").startswith(f"{rsc}_")]
 
 
 def op_timeout_s(state, spec, rsc, op):

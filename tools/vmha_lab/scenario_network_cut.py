@@ -18,7 +18,7 @@ def run(layout, state, guest="g1"):
     observer = K.other_host(state, layout, victim)
     pid = K.qemu_pid(state, victim, guest)
     last = K.last_record(layout, guest)
-    res = {"scenario": "network-cut", "host": victim.name, "guest": guest}
+    res = K.result(state, "network-cut", host=victim.name, guest=guest)
     problems = []
     wall0 = time.time()
     t0 = time.monotonic()

@@ -8,6 +8,7 @@ from vmha_harness.proc import HarnessError, wait_until
 
 from . import guests as G
 from . import hosts, observe
+from . import scenario_kit as K
 from . import scenario_qemu_crash
 from . import scenario_guest_poweroff
 from . import scenario_libvirtd_hang
@@ -66,7 +67,7 @@ def power_cut(layout, state, guest="g1"):
     wall0 = time.time()
     t0 = time.monotonic()
     hosts.power_off(state, victim)
-    res = {"scenario": "power-cut", "host": victim.name, "guest": guest}
+    res = K.result(state, "power-cut", host=victim.name, guest=guest)
 
     def running_elsewhere():
         view = observe.cluster_view(state, layout, survivor)
