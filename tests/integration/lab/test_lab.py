@@ -8,22 +8,15 @@ process, namespace, mount or loop device behind."""
 
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
-import time
 import unittest
 
 from vmha_harness import cluster_net, disk, proc
 from vmha_harness.cluster_host import pids_in_pidns
-
-SOURCE = proc.source_dir()
-LAB = os.path.join(SOURCE, "tools", "vmha-lab")
-sys.path.insert(0, os.path.join(SOURCE, "tools"))
-from vmha_lab import hosts, layout  # noqa: E402
-from vmha_lab.down import leftovers  # noqa: E402
-from vmha_lab.state import State, is_same_process  # noqa: E402
+from vmha_harness.lab_case import LabCase  # puts tools/ on the path
+from vmha_lab import hosts
+from vmha_lab.down import leftovers
+from vmha_lab.state import is_same_process
 
 UP_TIMEOUT = 240
 # Scenario: the timings its result must carry. Host-loss scenarios last.
@@ -48,32 +41,7 @@ def log(msg):
     print(f"[lab] {msg}", file=sys.stderr, flush=True)
 
 
-class LabUpDown(unittest.TestCase):
-    def setUp(self):
-        self.root = tempfile.mkdtemp(prefix="vmha-labtest-")
-        self.name = f"t{os.getpid() % 100000}"
-        self.layout = layout.Layout(self.name, 3, self.root)
-        self.state = State(self.layout.dir)
-        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
-        # Whatever happens, the lab goes (down is idempotent).
-        self.addCleanup(self.lab, "down", check=False)
-
-    def lab(self, *args, check=True, timeout=120):
-        t0 = time.monotonic()
-        cp = subprocess.run([sys.executable, LAB, "--state-dir", self.root, "--name", self.name,
-                             *args], capture_output=True, text=True, timeout=timeout)
-        took = time.monotonic() - t0
-        if check and cp.returncode != 0:
-            self.fail(f"vmha-lab {' '.join(args)} exited {cp.returncode}:\n{cp.stdout}\n"
-                      f"{cp.stderr[-6000:]}")
-        return cp, took
-
-    def wait(self, what, predicate, timeout=30):
-        try:
-            return proc.wait_until(predicate, timeout, interval=0.2, what=what)
-        except proc.HarnessError as e:
-            self.fail(str(e))
-
+class LabUpDown(LabCase):
     def run_scenarios(self):
         """Each scenario recovers as the seeds say, verified from outside
         vmha, with its timings recorded."""

@@ -1,0 +1,50 @@
+"""A unittest base for tests of tools/vmha-lab: each test gets its own lab
+(name from the PID, state in a temporary directory), `self.lab(...)` runs
+the command against it, and the lab is brought down whatever happens."""
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+from . import proc
+
+SOURCE = proc.source_dir()
+LAB = os.path.join(SOURCE, "tools", "vmha-lab")
+if os.path.join(SOURCE, "tools") not in sys.path:
+    sys.path.insert(0, os.path.join(SOURCE, "tools"))
+from vmha_lab import layout  # noqa: E402
+from vmha_lab.state import State  # noqa: E402
+
+
+class LabCase(unittest.TestCase):
+    NAME_PREFIX = "t"
+
+    def setUp(self):
+        self.root = tempfile.mkdtemp(prefix="vmha-labtest-")
+        self.name = f"{self.NAME_PREFIX}{os.getpid() % 100000}"
+        self.layout = layout.Layout(self.name, 3, self.root)
+        self.state = State(self.layout.dir)
+        self.addCleanup(shutil.rmtree, self.root, ignore_errors=True)
+        # Whatever happens, the lab goes (down is idempotent).
+        self.addCleanup(self.lab, "down", check=False)
+
+    def lab(self, *args, check=True, timeout=120):
+        """Runs vmha-lab on this test's lab; returns (CompletedProcess, seconds)."""
+        t0 = time.monotonic()
+        cp = subprocess.run([sys.executable, LAB, "--state-dir", self.root, "--name", self.name,
+                             *args], capture_output=True, text=True, timeout=timeout)
+        took = time.monotonic() - t0
+        if check and cp.returncode != 0:
+            self.fail(f"vmha-lab {' '.join(args)} exited {cp.returncode}:\n{cp.stdout}\n"
+                      f"{cp.stderr[-6000:]}")
+        return cp, took
+
+    def wait(self, what, predicate, timeout=30):
+        try:
+            return proc.wait_until(predicate, timeout, interval=0.2, what=what)
+        except proc.HarnessError as e:
+            self.fail(str(e))
