@@ -11,7 +11,8 @@ from . import hosts, observe, power
 def collect(layout, state):
     data = state.load()
     names = data.get("guests", [])
-    out = {"lab": layout.name, "dir": layout.dir, "timings": data.get("timings", {}),
+    out = {"lab": layout.name, "dir": layout.dir, "stack": data.get("stack", "vmha"),
+           "timings": data.get("timings", {}),
            "hosts": {}, "cluster": None, "guests": {}}
     for h in layout.hosts:
         rec = hosts.record(state, h)
@@ -46,7 +47,7 @@ def show(layout, state, as_json=False):
     if as_json:
         print(json.dumps(s, indent=1, sort_keys=True))
         return
-    print(f"lab {s['lab']} ({s['dir']})")
+    print(f"lab {s['lab']} ({s['dir']}), stack {s['stack']}")
     for name, h in s["hosts"].items():
         pid = h["init_pid"] or "-"
         print(f"  host {name}: BMC {h['bmc']} ({h['bmc_addr']}), PID 1 {pid}, "

@@ -63,6 +63,7 @@ class ClassicLab(LabCase):
     def assert_placement(self):
         """Each guest runs exactly once, where Pacemaker says."""
         s = json.loads(self.lab("status", "--json")[0].stdout)
+        self.assertEqual(s["stack"], "classic")
         for g, v in s["guests"].items():
             self.assertEqual(len(v["libvirt"]), 1, f"{g} runs exactly once: {v}")
             self.assertEqual(v["pacemaker"], v["libvirt"], f"{g} runs where Pacemaker says")
