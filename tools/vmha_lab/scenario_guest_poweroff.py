@@ -113,11 +113,10 @@ def run(layout, state):
         _clear_target_role(state, K.hosts.first_on(state, layout), "g2")
     if K.bmc_event_counts(layout) != bmc0:
         problems.append("a BMC power action (fencing) for a guest that halted itself")
-    if res["stack"] == "classic":
-        # Each halt was a failed VirtualDomain monitor: forget them, as
-        # qemu-crash does, so migration-threshold=1 keeps no guest off a host
-        # in later scenarios.
-        K.pcmk(state, K.hosts.first_on(state, layout), "crm_resource", "--cleanup")
+    # Each halt was a failure (a failed VirtualDomain monitor, or vmha-eventd
+    # reporting the guest stopped): forget them, as qemu-crash does, so
+    # migration-threshold=1 keeps no guest off a host in later scenarios.
+    K.pcmk(state, K.hosts.first_on(state, layout), "crm_resource", "--cleanup")
     K.ready(state, layout)
     res["problems"] = problems
     return K.save(state, res)
