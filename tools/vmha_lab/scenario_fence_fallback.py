@@ -12,7 +12,7 @@ import time
 from vmha_harness.cluster_host import pids_in_pidns
 from vmha_harness.proc import HarnessError
 
-from . import heartbeat, hosts, network, observe
+from . import heartbeat, hosts, logtimes, network, observe
 from . import guests as G
 from . import scenario_support as S
 from .state import is_same_process
@@ -76,10 +76,12 @@ def run(layout, state, guest="g1"):
         m.poll(checks, RECOVERY_TIMEOUT)
         for k in checks:
             res[f"{k}_s"] = m.seen.get(k)
-        # The fencing is done when the pill is taken as obeyed: Pacemaker
-        # starts the guest only then.
-        res["fenced_s"] = res["guest_running_s"]
         slot = S.pill_slot(layout, victim)
+        view = observe.cluster_view(state, layout, watcher) or {}
+        new_host = (view.get("started", {}).get(guest) or [None])[0]
+        res.update(logtimes.host_loss(layout, victim, guest, new_host, wall0))
+        # The fencer's own word: the pill taken as obeyed, after msgwait.
+        res["fenced_s"] = res["fenced_log_s"]
     finally:
         _signal_bmc(state, victim, signal.SIGCONT)
         network.set_host_link(layout, victim, "cluster", True)

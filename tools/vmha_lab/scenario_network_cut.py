@@ -8,7 +8,7 @@ import time
 
 from vmha_harness.proc import wait_until
 
-from . import hosts, network, observe
+from . import hosts, logtimes, network, observe
 from . import scenario_kit as K
 from . import scenarios as S
 
@@ -44,6 +44,7 @@ def run(layout, state, guest="g1"):
         K.wait_new_boot_writes(layout, guest, last)
         res["first_write_s"] = K.elapsed(t0)
         res["new_host"] = new_host
+        res.update(logtimes.host_loss(layout, victim, guest, new_host, wall0))
         res["detected_s"] = seen.get("detected_s")
         events = S._bmc_events(victim, wall0)
         res["fence_events"] = [f"{e}@{t:.2f}s" for t, e in events]

@@ -7,7 +7,7 @@ import time
 from vmha_harness.proc import HarnessError, wait_until
 
 from . import guests as G
-from . import hosts, observe
+from . import hosts, logtimes, observe
 from . import scenario_kit as K
 from . import scenario_qemu_crash
 from . import scenario_guest_poweroff
@@ -85,6 +85,7 @@ def power_cut(layout, state, guest="g1"):
     wait_until(new_write, RECOVERY_TIMEOUT, interval=0.1, what=f"{guest}'s new boot to write")
     res["first_write_s"] = round(time.monotonic() - t0, 2)
     res["new_host"] = new_host
+    res.update(logtimes.host_loss(layout, victim, guest, new_host, wall0))
     events = _bmc_events(victim, wall0)
     res["fence_events"] = [f"{e}@{t:.2f}s" for t, e in events]
     # A reboot of a host already off is only "on" at its BMC: the first

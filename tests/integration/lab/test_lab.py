@@ -30,7 +30,8 @@ SCENARIOS = {
     "network-cut": ("detected_s", "fenced_s", "guest_running_s", "first_write_s", "rejoined_s"),
     "fence-fallback": ("detected_s", "self_fenced_s", "guest_running_s", "first_write_s",
                        "rejoined_s"),
-    "power-cut": ("fenced_s", "guest_running_s", "first_write_s", "rejoined_s"),
+    "power-cut": ("fenced_s", "guest_running_s", "first_write_s", "rejoined_s", "lost_log_s",
+                  "fenced_log_s", "qemu_started_s"),
     "double-failure": ("detected_s", "fenced_s", "guest_running_s", "first_write_s",
                        "restored_s"),
 }
@@ -64,6 +65,10 @@ class LabUpDown(LabCase):
                              "storage cut: running elsewhere within kill_paused_after + 10 s")
         self.assertIsNone(cut["fenced_s"], "storage lost alone fences nobody")
         self.assertIsNone(results["storage-outage"]["fenced_s"])
+        cut = results["power-cut"]
+        self.assertLess(cut["lost_log_s"], cut["fenced_log_s"], "lost, then fenced (logs)")
+        self.assertLessEqual(cut["fenced_log_s"], cut["qemu_started_s"],
+                             "the new QEMU starts only after the fencer said OK")
         pill = results["fence-fallback"]
         self.assertEqual(pill["fence_events"], [], "the stopped BMC did nothing")
         self.assertLessEqual(pill["self_fenced_s"] + pill["msgwait_s"], pill["guest_running_s"] + 1,
