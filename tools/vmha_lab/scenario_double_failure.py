@@ -12,6 +12,7 @@ from vmha_harness.proc import HarnessError
 
 from . import hosts, observe
 from . import guests as G
+from . import scenario_kit as K
 from . import scenario_support as S
 from .state import is_same_process
 
@@ -29,8 +30,8 @@ def run(layout, state):
         raise HarnessError(f"guests run on {where}: double-failure needs them on two hosts")
     survivor = next(h for h in layout.hosts if h not in victims and hosts.is_on(state, h))
     old = S.last_records(layout, names)
-    res = {"scenario": "double-failure", "host": "+".join(v.name for v in victims),
-           "guest": ",".join(names), "survivor": survivor.name}
+    res = K.result(state, "double-failure", host="+".join(v.name for v in victims),
+                   guest=",".join(names), survivor=survivor.name)
     recs = [hosts.record(state, v) for v in victims]
     wall0, t0 = time.time(), time.monotonic()
     for rec in recs:  # both plugs at once, then wait for both hosts to be gone

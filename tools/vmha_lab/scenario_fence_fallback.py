@@ -12,8 +12,9 @@ import time
 from vmha_harness.cluster_host import pids_in_pidns
 from vmha_harness.proc import HarnessError
 
-from . import heartbeat, hosts, logtimes, network, observe
+from . import heartbeat, hosts, logtimes, network, observe, pill
 from . import guests as G
+from . import scenario_kit as K
 from . import scenario_support as S
 from .state import is_same_process
 
@@ -51,8 +52,9 @@ def _host_actors(state, spec):
 def run(layout, state, guest="g1"):
     from .scenarios import verify_records  # scenarios imports this module
     victim, watcher, before = S.start_on_guest(state, layout, guest)
-    res = {"scenario": "fence-fallback", "host": victim.name, "guest": guest,
-           "msgwait_s": heartbeat.PILL_MSGWAIT_S}
+    res = K.result(state, "fence-fallback", host=victim.name, guest=guest)
+    res["msgwait_s"] = (pill.MSGWAIT_S if res["stack"] == "classic"
+                        else heartbeat.PILL_MSGWAIT_S)
     wall0, t0 = time.time(), time.monotonic()
     _signal_bmc(state, victim, signal.SIGSTOP)
     network.set_host_link(layout, victim, "cluster", False)
@@ -76,7 +78,7 @@ def run(layout, state, guest="g1"):
         m.poll(checks, RECOVERY_TIMEOUT)
         for k in checks:
             res[f"{k}_s"] = m.seen.get(k)
-        slot = S.pill_slot(layout, victim)
+        slot = S.pill_slot(state, layout, victim)
         view = observe.cluster_view(state, layout, watcher) or {}
         new_host = (view.get("started", {}).get(guest) or [None])[0]
         res.update(logtimes.host_loss(layout, victim, guest, new_host, wall0))

@@ -10,6 +10,7 @@ import time
 from vmha_harness.proc import wait_until
 
 from . import cib, hosts, network, observe
+from . import scenario_kit as K
 from . import scenario_support as S
 
 RESUME_TIMEOUT = 30
@@ -21,8 +22,9 @@ def run(layout, state):
     watcher = hosts.first_on(state, layout)
     before = S.survivor_view(state, layout, watcher)["started"]
     boots = {g: r.boot_id for g, r in S.last_records(layout, names).items()}
-    res = {"scenario": "storage-outage", "host": "all", "guest": ",".join(names),
-           "deadline_s": cib.KILL_PAUSED_AFTER}
+    res = K.result(state, "storage-outage", host="all", guest=",".join(names),
+                   deadline_s=cib.KILL_PAUSED_AFTER)
+    classic = res["stack"] == "classic"
     wall0, t0 = time.time(), time.monotonic()
     m = S.Milestones(t0)
     lasts = {}
@@ -58,14 +60,18 @@ def run(layout, state):
     for k in ("detected", "paused", "first_write", "green"):
         res[f"{k}_s"] = seen.get(k)
     problems = []
+    # The classic stack has no storage health and resumes nothing: findings.
+    report = res["findings"].append if classic else problems.append
     if res["detected_s"] is None:
-        problems.append("not every host's storage health turned red while storage was cut")
+        report("not every host's storage health turned red while storage was cut")
     if res["paused_s"] is None:
         problems.append("not every guest paused on an I/O error while storage was cut")
     if res["first_write_s"] is None:
-        problems.append(f"the guests did not all write again within {RESUME_TIMEOUT} s")
+        report(f"the guests did not all write again within {RESUME_TIMEOUT} s")
     if res["green_s"] is None:
-        problems.append("storage health not green on every host again")
+        report("storage health not green on every host again")
+    if classic:
+        S.resume_paused(state, layout)  # what an administrator does
     after = S.last_records(layout, names)
     for g in names:
         if after[g] is None or after[g].boot_id != boots[g]:

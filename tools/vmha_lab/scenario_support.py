@@ -151,14 +151,18 @@ def domstate(state, spec, guest):
     return cp.stdout.strip() if cp.returncode == 0 else None
 
 
-def pill_slot(layout, target):
+def pill_slot(state, layout, target):
     """The message in target's slot of the poison-pill disk, as the real
-    `sbd list` reads it (through a loop device over the exported file, on
-    the page cache nbdkit writes through), or None without a slot."""
+    `sbd list` reads it, or None without a slot. vmha: through a loop device
+    over the exported file (on the page cache nbdkit writes through);
+    classic: its own loop device."""
     from vmha_harness.loopdev import LoopDevice
     from vmha_harness.sbdtool import sbd_list
 
     from . import heartbeat
+    from .scenario_kit import stack
+    if stack(state) == "classic":
+        return sbd_list(state.load()["loops"][0]).get(target.name, (None, None))[0]
     with LoopDevice(backing=heartbeat.file_path(layout)) as dev:
         return sbd_list(dev.path).get(target.name, (None, None))[0]
 
@@ -173,3 +177,13 @@ def start_on_guest(state, layout, guest):
     victim = layout.host(where[0])
     watcher = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
     return victim, watcher, last_records(layout, [guest])[guest]
+
+
+def resume_paused(state, layout):
+    """Resumes every guest libvirt holds paused in any host (an
+    administrator's repair, for stacks that resume nothing themselves)."""
+    for h in layout.hosts:
+        for g in guest_names(state):
+            if domstate(state, h, g) == "paused":
+                hosts.run_in(state, h, ["virsh", "-c", "qemu:///system", "resume", g],
+                             timeout=30, check=False)
