@@ -81,6 +81,7 @@ def build(labs_files):
                 "milestones": {k: run[k] for k, _ in TIMELINE if k in run},
                 "other": _other_timings(run),
                 "verified": not run.get("problems"), "problems": run.get("problems", []),
+                "findings": run.get("findings", []),
                 "same_settings_as_latest": _settings(run.get("facts", lab["facts"]))
                 == _settings(lab["facts"]),
                 "result": {k: v for k, v in run.items() if k != "facts"},
@@ -106,7 +107,10 @@ def seconds(milestones, key):
 
 
 def _verification(o):
-    return "ok" if o["verified"] else "; ".join(o["problems"])
+    # Findings: what a stack did where a check is about behaviour it lacks.
+    findings = o.get("findings") or []
+    verdict = "ok" if o["verified"] else "; ".join(o["problems"])
+    return verdict + (f" (findings: {'; '.join(findings)})" if findings else "")
 
 
 def _row_runs(o):

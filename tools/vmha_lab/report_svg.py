@@ -69,9 +69,12 @@ def _lane(y, lane, keys, scale, compare):
                  'stroke-dasharray="4 3"/>')
     who = f"{o['stack']} ({name})" if compare else _runs(o["runs"])
     verdict = "ok" if o["verified"] else f"{len(o['problems'])} problem(s)"
+    if o.get("findings"):
+        verdict += f", {len(o['findings'])} finding(s)"
     g.append(f'<text x="12" y="{label_y}" fill="#444">{escape(who)}: '
              f'<tspan fill="{OK if o["verified"] else NEVER}">{escape(verdict)}</tspan>'
-             f'<title>{escape("; ".join(o["problems"]) or "verified")}</title></text>')
+             f'<title>{escape("; ".join(o["problems"] + o.get("findings", [])) or "verified")}'
+             '</title></text>')
     by = y + LANE_PAD
     for k in drawn:
         v = o["milestones"][k]
