@@ -2,7 +2,8 @@
 tests/harness/guest/writer.c (see that file for what the guest does), with
 a minimal guest agent (agent.c) beside it.
 
-Built once per set of inputs under $VMHA_BUILD_DIR/guest-image/<hash>/, where
+Built once per set of inputs under the harness's cache directory (proc.cache_dir:
+the build directory, or an installed vmha-lab's) in guest-image/<hash>/, where
 the hash covers the kernel package and the guest sources: editing the writer
 gives a new directory instead of changing files a running guest may use."""
 
@@ -24,10 +25,12 @@ MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_
            "pvpanic-mmio")
 GUEST_SOURCES = ("writer.c", "agent.c", "init")
 BUSYBOX = "/bin/busybox"  # from busybox-static: the initramfs has no libc
+# Beside the vmha_harness package, in the source tree and where vmha-lab is installed.
+GUEST_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "guest")
 
 
 def _guest_source(name):
-    return os.path.join(proc.source_dir(), "tests", "harness", "guest", name)
+    return os.path.join(GUEST_DIR, name)
 
 
 def _kernel_package():
@@ -135,7 +138,7 @@ class GuestImage:
         """Returns the guest image, building it first if needed (~10 s, needs
         Debian's mirror). Safe to call from several test processes at once."""
         if cls._cached is None:
-            root = os.path.join(proc.build_dir(), "guest-image")
+            root = os.path.join(proc.cache_dir(), "guest-image")
             os.makedirs(root, exist_ok=True)
             package = _kernel_package()
             image = cls(os.path.join(root, _inputs_hash(package)))

@@ -1,7 +1,7 @@
 """Whether guests can use KVM here. /dev/kvm can exist and still be useless
 (a nested software hypervisor: emulation errors, minutes-long boots), so the
 only proof is a boot: the test guest must write its first record within
-BOOT_TIMEOUT under KVM. The answer is cached in $VMHA_BUILD_DIR/kvm-works;
+BOOT_TIMEOUT under KVM. The answer is cached in kvm-works in proc.cache_dir();
 delete that file to ask again. Everything defaults to TCG otherwise."""
 
 import fcntl
@@ -54,7 +54,7 @@ def kvm_works():
     at most ~BOOT_TIMEOUT s, then cached)."""
     global _answer
     if _answer is None:
-        cache = os.path.join(proc.build_dir(), "kvm-works")
+        cache = os.path.join(proc.cache_dir(), "kvm-works")
         with open(cache + ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # one probe even with parallel tests
             if not os.path.exists(cache):

@@ -22,6 +22,13 @@ def build_dir():
     return d
 
 
+def cache_dir():
+    """Where the harness keeps what it builds for itself (the guest image, the
+    KVM answer): $VMHA_CACHE_DIR, set by an installed vmha-lab, which has no
+    build directory; else the build directory."""
+    return os.environ.get("VMHA_CACHE_DIR") or build_dir()
+
+
 def source_dir():
     d = os.environ.get("VMHA_SOURCE_DIR")
     if not d:
