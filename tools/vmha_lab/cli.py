@@ -8,7 +8,7 @@ import sys
 
 from vmha_harness.proc import HarnessError
 
-from . import SOURCE_DIR, down, power, report_cli, results, run_all, scenarios, status, up
+from . import down, origin, power, report_cli, results, run_all, scenarios, status, up
 from . import layout as L
 from .state import State
 
@@ -24,9 +24,9 @@ def _parser():
     u = sub.add_parser("up", help="build the lab and leave it running")
     u.add_argument("--hosts", type=int, default=3)
     u.add_argument("--no-qdevice", action="store_true", help="no corosync quorum device")
-    u.add_argument("--build-dir", default=os.environ.get("VMHA_BUILD_DIR",
-                                                         os.path.join(SOURCE_DIR, "build")),
-                   help="vmha's cmake build directory (default $VMHA_BUILD_DIR or build/)")
+    binaries = "the installed ones" if origin.INSTALLED else "$VMHA_BUILD_DIR or build/"
+    u.add_argument("--build-dir", help="take vmha's agents and daemons from this cmake "
+                   f"build directory (default: {binaries})")
     u.add_argument("--stack", choices=up.STACKS, default="vmha",
                    help="vmha (default), or classic: resource-agents' VirtualDomain, "
                    "fence_ipmilan, fence_sbd with sbd, no vmha-eventd")
@@ -63,8 +63,8 @@ def main(argv=None):
         recorded = state.load().get("hosts")
         if args.command == "up":
             layout = L.Layout(args.name, args.hosts, args.state_dir)
-            build = os.path.abspath(args.build_dir)
-            os.environ.update(VMHA_BUILD_DIR=build, VMHA_SOURCE_DIR=SOURCE_DIR)
+            build = origin.build_dir(args.build_dir)  # None: the installed binaries
+            os.environ.update(origin.harness_environment(build))
             up.up(layout, state, not args.no_qdevice, build, keep_failed=args.keep_failed,
                   stack=args.stack)
             return 0

@@ -26,19 +26,34 @@ def log(msg):
     print(f"vmha-lab: {msg}", file=sys.stderr, flush=True)
 
 
+# vmha's programs, where Pacemaker and the agents look for them inside the
+# hosts, and the folder of each in a build directory.
+PROGRAMS = {
+    "/usr/sbin": [("fence_vmha_ipmi", "stonith/fence_vmha_ipmi"),
+                  ("fence_vmha_disk", "stonith/fence_vmha_disk"),
+                  ("vmha-eventd", "tools/vmha_eventd")],
+    "/usr/lib/ocf/resource.d/vmha": [("VirtualMachine", "ocf/resource.d/vmha"),
+                                     ("EventDaemon", "ocf/resource.d/vmha")],
+}
+
+
 def agent_overlays(build_dir):
-    b = build_dir
-    agents = {
-        "/usr/sbin": [("fence_vmha_ipmi", f"{b}/stonith/fence_vmha_ipmi/fence_vmha_ipmi"),
-                      ("fence_vmha_disk", f"{b}/stonith/fence_vmha_disk/fence_vmha_disk"),
-                      ("vmha-eventd", f"{b}/tools/vmha_eventd/vmha-eventd")],
-        "/usr/lib/ocf/resource.d/vmha": [("VirtualMachine", f"{b}/ocf/resource.d/vmha/VirtualMachine"),
-                                         ("EventDaemon", f"{b}/ocf/resource.d/vmha/EventDaemon")],
-    }
+    """What each host overlays on its /usr: build_dir's programs, or nothing
+    when build_dir is None, as the hosts then see the installed ones."""
+    if build_dir is None:
+        missing = [os.path.join(d, name) for d, files in PROGRAMS.items()
+                   for name, _ in files if not os.path.exists(os.path.join(d, name))]
+        if missing:
+            raise HarnessError(f"{missing[0]} is not installed: install vmha (tools/install) "
+                               f"or pass --build-dir")
+        return {}
+    agents = {d: [(name, os.path.join(build_dir, sub, name)) for name, sub in files]
+              for d, files in PROGRAMS.items()}
     missing = [src for files in agents.values() for _, src in files if not os.path.exists(src)]
     if missing:
         raise HarnessError(f"{missing[0]} does not exist: build vmha first "
-                           f"(cmake --build {b}) or pass --build-dir")
+                           f"(cmake --build {build_dir}), pass another --build-dir, "
+                           f"or run an installed vmha-lab")
     return agents
 
 
