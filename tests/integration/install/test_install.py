@@ -3,17 +3,20 @@
 `cmake --install` into a private DESTDIR, made visible at /usr in a private
 mount namespace only, then `pcs resource describe`, `crm ra info` and
 `pcs stonith describe` on every installed agent, and their metadata validated
-against the schemas of resource-agents and fence-agents. Labels: integration,
+against the schemas of resource-agents and fence-agents; vmha-lab runs from
+the installed tree alone and takes the installed agents. Labels: integration,
 install (seconds; needs root for the mount namespace)."""
 
 import hashlib
+import json
 import os
 import re
+import sys
 import unittest
 import xml.etree.ElementTree as ET
 
 from installed_tree import InstalledTree
-from vmha_harness.proc import run
+from vmha_harness.proc import build_dir, run, source_dir
 
 OCF_DIR = "/usr/lib/ocf/resource.d/vmha"
 FENCE_DIR = "/usr/sbin"
@@ -27,6 +30,33 @@ VM_KEY_PARAMETERS = ["config", "resume_behavior", "kill_paused_after", "guest_sh
                      "libvirt_timeout"]
 # pcs never lists these fence-agents parameters (Pacemaker sets them itself).
 PCS_HIDDEN_FENCE_PARAMETERS = {"action", "version", "help"}
+LAB_DIR = "/usr/lib/vmha/lab"
+LAB_COMMAND = "/usr/bin/vmha-lab"
+# Run by the installed Python in the installed tree: loads every module of
+# the installed lab and says where each came from, what the lab decided
+# about its binaries, and which files it reads at run time.
+LAB_PROBE = """
+import importlib, json, os, pkgutil, sys
+sys.path.insert(0, "/usr/lib/vmha/lab")
+sys.dont_write_bytecode = True
+import vmha_lab
+for m in pkgutil.iter_modules(vmha_lab.__path__):
+    importlib.import_module("vmha_lab." + m.name)
+from vmha_lab import origin, power, up
+from vmha_harness import cluster_host, guest_image, libvirtd
+build = origin.build_dir()
+print(json.dumps({
+    "installed": origin.INSTALLED,
+    "build_dir": build,
+    "overlays": up.agent_overlays(build),
+    "environment": origin.harness_environment(build),
+    "modules": sorted(m.__file__ for n, m in sys.modules.items()
+                      if n.split(".")[0] in ("vmha_lab", "vmha_harness")),
+    "reads": [libvirtd.LAUNCHER, cluster_host.INIT_SCRIPT, power.LAB_COMMAND,
+              os.path.join(origin.HARNESS_DIR, "subreaper.py")]
+             + [guest_image._guest_source(n) for n in guest_image.GUEST_SOURCES],
+}))
+"""
 
 
 def parameters(metadata, fence=False):
@@ -144,5 +174,62 @@ class InstalledAgents(unittest.TestCase):
         self.assertEqual(os.path.exists(OCF_DIR), self.machine_had_vmha)
 
 
+def fresh_machine_env():
+    """An administrator's environment: none of the variables ctest sets, so
+    nothing can come from the source tree."""
+    return {k: v for k, v in os.environ.items()
+            if k != "PYTHONPATH" and not k.startswith("VMHA_")}
+
+
+class InstalledLab(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tree = InstalledTree().__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.tree.__exit__(None, None, None)
+
+    def test_command_links_to_the_private_directory(self):
+        link = os.readlink(self.tree.path(LAB_COMMAND))
+        self.assertEqual(os.path.normpath(os.path.join(os.path.dirname(LAB_COMMAND), link)),
+                         LAB_DIR + "/vmha-lab")
+        self.assertTrue(os.access(self.tree.path(LAB_DIR + "/vmha-lab"), os.X_OK))
+
+    def test_installed_command_runs(self):
+        cp = self.tree.run([LAB_COMMAND, "--help"], cwd="/", env=fresh_machine_env())
+        self.assertTrue(cp.stdout.startswith("usage: vmha-lab"), cp.stdout[:200])
+        for command in ("up", "down", "status", "run"):
+            self.assertRegex(cp.stdout, re.compile(rf"^    {command} ", re.M))
+        cp = self.tree.run([LAB_COMMAND, "up", "--help"], cwd="/", env=fresh_machine_env())
+        self.assertIn("(default: the installed ones)", " ".join(cp.stdout.split()))
+
+    def test_installed_lab_loads_and_reads_only_installed_files(self):
+        cp = self.tree.run(["/usr/bin/python3", "-c", LAB_PROBE], cwd="/",
+                           env=fresh_machine_env())
+        probe = json.loads(cp.stdout)
+        self.assertTrue(probe["installed"])
+        self.assertIsNone(probe["build_dir"])
+        self.assertEqual(probe["overlays"], {}, "the hosts must see the installed agents")
+        self.assertEqual(probe["environment"], {"VMHA_CACHE_DIR": "/var/cache/vmha-lab"})
+        self.assertIn(LAB_DIR + "/vmha_lab/cli.py", probe["modules"])
+        self.assertIn(LAB_DIR + "/vmha_harness/guest_image.py", probe["modules"])
+        for path in probe["modules"] + probe["reads"]:
+            with self.subTest(path=path):
+                self.assertTrue(path.startswith(LAB_DIR + "/"), path)
+                self.assertTrue(os.path.isfile(self.tree.path(path)), f"{path} is not installed")
+
+    def test_source_tree_lab_uses_the_build_dir(self):
+        sys.path.insert(0, os.path.join(source_dir(), "tools"))
+        try:
+            from vmha_lab import origin
+        finally:
+            sys.path.pop(0)
+        self.assertFalse(origin.INSTALLED)
+        self.assertEqual(origin.build_dir(), os.path.abspath(build_dir()))
+        self.assertEqual(origin.build_dir("rel"), os.path.abspath("rel"))
+
+
 if __name__ == "__main__":
+
     unittest.main()
