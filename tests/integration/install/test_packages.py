@@ -1,7 +1,8 @@
 # ctest-labels: slow packaging
 # ctest-timeout: 1500
-"""The packages hold exactly what `cmake --install` installs: the .deb and
-the .rpm are built by tools/build-packages from the working tree (each a full
+"""The packages hold exactly what `cmake --install` installs, vmha-lab in a
+package of its own (vmha-lab) and the rest in vmha: the .debs and the .rpms
+are built by tools/build-packages from the working tree (each a full
 build with unit tests, 3-4 minutes on two cores) and unpacked, never
 installed, then their files and modes are compared with a DESTDIR install of
 VMHA_BUILD_DIR. A binary the install rules gain but the packaging forgets
@@ -17,8 +18,31 @@ from vmha_harness.proc import run, source_dir
 
 BUILD_TIMEOUT = 700
 # Files the packaging tools add on their own.
-DEB_DOC = "/usr/share/doc/vmha/"
+DEB_DOC = ("/usr/share/doc/vmha/", "/usr/share/doc/vmha-lab/")
 RPM_ADDED = ("/usr/share/doc/vmha-", "/usr/lib/.build-id/")
+# What the vmha-lab package holds; everything else is vmha's.
+LAB_FILES = ("/usr/bin/vmha-lab", "/usr/lib/vmha/lab/")
+# Tools the lab runs, which its package must depend on (Debian's names; the
+# RPM's are in the spec).
+LAB_DEB_DEPENDS = ("corosync-qnetd", "corosync-qdevice", "pacemaker-cli-utils", "pcs",
+                   "libvirt-daemon-driver-qemu", "qemu-system-x86", "openipmi", "ipmitool",
+                   "nbdkit", "libnbd-bin", "busybox-static", "gcc", "libc6-dev")
+
+
+def split(files):
+    """({path: mode} of the lab's package, of vmha's)."""
+    return ({p: m for p, m in files.items() if p.startswith(LAB_FILES)},
+            {p: m for p, m in files.items() if not p.startswith(LAB_FILES)})
+
+
+def by_name(paths, suffix):
+    """{"vmha": path, "vmha-lab": path} for the packages among paths."""
+    found = {}
+    for p in paths:
+        name = os.path.basename(p)
+        if name.endswith(suffix) and "-debug" not in name and "dbgsym" not in name:
+            found["vmha-lab" if name.startswith("vmha-lab") else "vmha"] = p
+    return found
 
 
 def built(out_dir, kind):
@@ -32,7 +56,7 @@ class Packages(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tree = InstalledTree().__enter__()
-        cls.expected = file_modes(cls.tree.root)
+        cls.expected_lab, cls.expected = split(file_modes(cls.tree.root))
 
     @classmethod
     def tearDownClass(cls):
@@ -44,32 +68,47 @@ class Packages(unittest.TestCase):
 
     def test_deb_holds_what_cmake_installs(self):
         paths = built(self.tmp, "deb")
-        debs = [p for p in paths if os.path.basename(p).startswith("vmha_")]
-        self.assertEqual(len(debs), 1, paths)
-        unpacked = os.path.join(self.tmp, "unpacked")
-        run(["dpkg-deb", "-x", debs[0], unpacked])
-        self.assertEqual(file_modes(unpacked, skip=(DEB_DOC,)), self.expected)
-        self.assertTrue(os.path.isfile(os.path.join(unpacked, DEB_DOC.lstrip("/"), "copyright")))
+        debs = by_name(paths, ".deb")
+        self.assertEqual(sorted(debs), ["vmha", "vmha-lab"], paths)
+        for name, expected in (("vmha", self.expected), ("vmha-lab", self.expected_lab)):
+            with self.subTest(package=name):
+                unpacked = os.path.join(self.tmp, "unpacked-" + name)
+                run(["dpkg-deb", "-x", debs[name], unpacked])
+                self.assertEqual(file_modes(unpacked, skip=DEB_DOC), expected)
+                self.assertTrue(os.path.isfile(
+                    os.path.join(unpacked, "usr/share/doc", name, "copyright")))
 
-        depends = run(["dpkg-deb", "-f", debs[0], "Depends"]).stdout
+        depends = run(["dpkg-deb", "-f", debs["vmha"], "Depends"]).stdout
         for dep in ("libvirt0", "libcrmcommon", "pacemaker (>= 2.1) | pacemaker-remote"):
             self.assertIn(dep, depends)
+        lab_depends = [d.strip() for d in
+                       run(["dpkg-deb", "-f", debs["vmha-lab"], "Depends"]).stdout.split(",")]
+        self.assertIn("vmha (= 0.1.0)", lab_depends)
+        for dep in LAB_DEB_DEPENDS:
+            self.assertIn(dep, lab_depends)
 
     def test_rpm_holds_what_cmake_installs(self):
         paths = built(self.tmp, "rpm")
-        rpms = [p for p in paths if "-debug" not in os.path.basename(p)]
-        self.assertEqual(len(rpms), 1, paths)
-        listing = run(["rpm", "-qp", "--qf", "[%{FILEMODES:perms} %{FILENAMES}\\n]", rpms[0]]).stdout
-        files = {}
-        for line in listing.splitlines():
-            mode, path = line.split(" ", 1)
-            if mode[0] != "d" and not path.startswith(RPM_ADDED):
-                files[path] = mode
-        self.assertEqual(files, self.expected)
+        rpms = by_name(paths, ".rpm")
+        self.assertEqual(sorted(rpms), ["vmha", "vmha-lab"], paths)
+        for name, expected in (("vmha", self.expected), ("vmha-lab", self.expected_lab)):
+            with self.subTest(package=name):
+                listing = run(["rpm", "-qp", "--qf", "[%{FILEMODES:perms} %{FILENAMES}\\n]",
+                               rpms[name]]).stdout
+                files = {}
+                for line in listing.splitlines():
+                    mode, path = line.split(" ", 1)
+                    if mode[0] != "d" and not path.startswith(RPM_ADDED):
+                        files[path] = mode
+                self.assertEqual(files, expected)
 
-        requires = run(["rpm", "-qp", "--requires", rpms[0]]).stdout
+        requires = run(["rpm", "-qp", "--requires", rpms["vmha"]]).stdout
         for dep in ("libvirt.so.0", "libcrmcommon.so", "(pacemaker >= 2.1 or pacemaker-remote"):
             self.assertIn(dep, requires)
+        lab_requires = run(["rpm", "-qp", "--requires", rpms["vmha-lab"]]).stdout.splitlines()
+        self.assertIn("vmha(x86-64) = 0.1.0-1", lab_requires)
+        for dep in ("corosync-qnetd", "corosync-qdevice", "pcs", "OpenIPMI-lanserv", "nbdfuse"):
+            self.assertIn(dep, lab_requires)
 
 
 if __name__ == "__main__":
