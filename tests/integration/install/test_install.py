@@ -33,15 +33,29 @@ PCS_HIDDEN_FENCE_PARAMETERS = {"action", "version", "help"}
 LAB_DIR = "/usr/lib/vmha/lab"
 LAB_COMMAND = "/usr/bin/vmha-lab"
 # Run by the installed Python in the installed tree: loads every module of
-# the installed lab and says where each came from, what the lab decided
-# about its binaries, and which files it reads at run time.
+# the installed lab and every harness module it names, also in imports inside
+# functions (which loading a module does not run), and says where each came
+# from, what the lab decided about its binaries, and which files it reads.
 LAB_PROBE = """
-import importlib, json, os, pkgutil, sys
+import ast, importlib, json, os, pkgutil, sys
 sys.path.insert(0, "/usr/lib/vmha/lab")
 sys.dont_write_bytecode = True
 import vmha_lab
 for m in pkgutil.iter_modules(vmha_lab.__path__):
-    importlib.import_module("vmha_lab." + m.name)
+    module = importlib.import_module("vmha_lab." + m.name)
+    with open(module.__file__) as f:
+        for node in ast.walk(ast.parse(f.read())):
+            if isinstance(node, ast.ImportFrom) and node.module == "vmha_harness":
+                names = ["vmha_harness." + a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            else:
+                continue
+            for name in names:
+                if name.startswith("vmha_harness"):
+                    importlib.import_module(name)
 from vmha_lab import origin, power, up
 from vmha_harness import cluster_host, guest_image, libvirtd
 build = origin.build_dir()
