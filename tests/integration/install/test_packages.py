@@ -26,7 +26,9 @@ LAB_FILES = ("/usr/bin/vmha-lab", "/usr/lib/vmha/lab/")
 # RPM's are in the spec).
 LAB_DEB_DEPENDS = ("corosync-qnetd", "corosync-qdevice", "pacemaker-cli-utils", "pcs",
                    "libvirt-daemon-driver-qemu", "qemu-system-x86", "openipmi", "ipmitool",
-                   "nbdkit", "libnbd-bin", "sbd", "busybox-static", "gcc", "libc6-dev")
+                   "nbdkit", "libnbd-bin", "sbd", "busybox-static", "gcc", "libc6-dev",
+                   # --stack classic
+                   "fence-agents", "resource-agents")
 
 
 def split(files):
@@ -107,7 +109,8 @@ class Packages(unittest.TestCase):
             self.assertIn(dep, requires)
         lab_requires = run(["rpm", "-qp", "--requires", rpms["vmha-lab"]]).stdout.splitlines()
         self.assertIn("vmha(x86-64) = 0.1.0-1", lab_requires)
-        for dep in ("corosync-qnetd", "corosync-qdevice", "pcs", "OpenIPMI-lanserv", "nbdfuse", "sbd"):
+        for dep in ("corosync-qnetd", "corosync-qdevice", "pcs", "OpenIPMI-lanserv", "nbdfuse", "sbd",
+                    "fence-agents-ipmilan", "resource-agents"):
             self.assertIn(dep, lab_requires)
 
 
