@@ -12,8 +12,8 @@ from vmha_harness.proc import HarnessError
 
 from . import hosts, observe
 from . import guests as G
+from . import evidence as E
 from . import scenario_kit as K
-from . import scenario_support as S
 from .state import is_same_process
 
 RECOVERY_TIMEOUT = 60
@@ -21,15 +21,14 @@ REJOIN_TIMEOUT = 120
 
 
 def run(layout, state):
-    from .scenarios import verify_records  # scenarios imports this module
-    S.start_clean(state, layout)
-    names = S.guest_names(state)
+    K.start_clean(state, layout)
+    names = K.guest_names(state)
     where = observe.guest_placement(state, layout, names)
     victims = [layout.host(where[g][0]) for g in names if len(where[g]) == 1]
     if len({v.name for v in victims}) != 2:
         raise HarnessError(f"guests run on {where}: double-failure needs them on two hosts")
     survivor = next(h for h in layout.hosts if h not in victims and hosts.is_on(state, h))
-    old = S.last_records(layout, names)
+    old = E.last_records(layout, names)
     res = K.result(state, "double-failure", host="+".join(v.name for v in victims),
                    guest=",".join(names), survivor=survivor.name)
     recs = [hosts.record(state, v) for v in victims]
@@ -46,7 +45,7 @@ def run(layout, state):
         return view and view["quorate"] and view["online"] == {survivor.name}
 
     def fenced():
-        done = {h for h, _, _ in S.bmc_events(layout, wall0, [v.name for v in victims])}
+        done = {h for h, _, _ in E.bmc_events(layout, wall0, [v.name for v in victims])}
         return len(done) == 2
 
     def one_running():
@@ -64,12 +63,12 @@ def run(layout, state):
         return any(r.boot_id != old[g].boot_id and r.counter > old[g].counter
                    for g in snapshot.get("running", []) for r in G.records(layout, g))
 
-    m = S.Milestones(t0)
+    m = K.Milestones(t0)
     seen = m.poll({"detected": alone_quorate, "fenced": fenced, "guest_running": one_running,
                    "first_write": new_write}, RECOVERY_TIMEOUT)
     for k in ("detected", "fenced", "guest_running", "first_write"):
         res[f"{k}_s"] = seen.get(k)
-    res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in S.bmc_events(layout, wall0)]
+    res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in E.bmc_events(layout, wall0)]
     res["running_on_survivor"] = snapshot.get("running", [])
     res["stopped_no_capacity"] = snapshot.get("stopped", [])
     problems = []
@@ -83,19 +82,19 @@ def run(layout, state):
     for g in res["running_on_survivor"]:
         recs_g = G.records(layout, g)
         old_last = max(r.counter for r in recs_g if r.boot_id == old[g].boot_id)
-        problems += verify_records(layout, g, old[g].boot_id, old_last)
+        problems += E.verify_records(layout, g, old[g].boot_id, old_last)
     # Restore: the fenced hosts come back (fencing rebooted them); the
     # guest that did not fit then starts on one of them.
-    S.wait_formed(state, layout, REJOIN_TIMEOUT)
+    K.wait_formed(state, layout, REJOIN_TIMEOUT)
     def all_running():
         view = observe.cluster_view(state, layout, survivor)
         return (view is not None and all(len(view["started"].get(g, [])) == 1 for g in names)
-                and not S.placement_once(state, layout, names, view))
+                and not E.placement_once(state, layout, names, view))
 
     m.poll({"all_running": all_running}, RECOVERY_TIMEOUT)
     res["restored_s"] = m.seen.get("all_running")
     if res["restored_s"] is None:
         problems.append("not every guest running again after both hosts came back")
-    problems += S.placement_once(state, layout, names, S.survivor_view(state, layout, survivor))
+    problems += E.placement_once(state, layout, names, K.survivor_view(state, layout, survivor))
     res["problems"] = problems
-    return S.save(state, res)
+    return K.save(state, res)

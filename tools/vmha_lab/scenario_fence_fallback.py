@@ -14,8 +14,8 @@ from vmha_harness.proc import HarnessError
 
 from . import heartbeat, hosts, logtimes, network, observe, pill
 from . import guests as G
+from . import evidence as E
 from . import scenario_kit as K
-from . import scenario_support as S
 from .state import is_same_process
 
 RECOVERY_TIMEOUT = 60
@@ -50,15 +50,14 @@ def _host_actors(state, spec):
 
 
 def run(layout, state, guest="g1"):
-    from .scenarios import verify_records  # scenarios imports this module
-    victim, watcher, before = S.start_on_guest(state, layout, guest)
+    victim, watcher, before = K.start_on_guest(state, layout, guest)
     res = K.result(state, "fence-fallback", host=victim.name, guest=guest)
     res["msgwait_s"] = (pill.MSGWAIT_S if res["stack"] == "classic"
                         else heartbeat.PILL_MSGWAIT_S)
     wall0, t0 = time.time(), time.monotonic()
     _signal_bmc(state, victim, signal.SIGSTOP)
     network.set_host_link(layout, victim, "cluster", False)
-    m = S.Milestones(t0)
+    m = K.Milestones(t0)
     try:
         def detected():
             view = observe.cluster_view(state, layout, watcher)
@@ -78,7 +77,7 @@ def run(layout, state, guest="g1"):
         m.poll(checks, RECOVERY_TIMEOUT)
         for k in checks:
             res[f"{k}_s"] = m.seen.get(k)
-        slot = S.pill_slot(state, layout, victim)
+        slot = E.pill_slot(state, layout, victim, res["stack"])
         view = observe.cluster_view(state, layout, watcher) or {}
         new_host = (view.get("started", {}).get(guest) or [None])[0]
         res.update(logtimes.host_loss(layout, victim, guest, new_host, wall0))
@@ -97,24 +96,24 @@ def run(layout, state, guest="g1"):
         problems.append(f"{guest} not running on a survivor within {RECOVERY_TIMEOUT} s")
     elif res["self_fenced_s"] is not None and res["guest_running_s"] < res["self_fenced_s"]:
         problems.append(f"{guest} started elsewhere before {victim.name} was down")
-    fenced = S.bmc_events(layout, wall0, [victim.name])
+    fenced = E.bmc_events(layout, wall0, [victim.name])
     res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in fenced]
     if fenced:
         problems.append(f"the stopped BMC of {victim.name} logged power actions: "
                         f"{res['fence_events']}")
     recs = G.records(layout, guest)
     old_last = max(r.counter for r in recs if r.boot_id == before.boot_id)
-    problems += verify_records(layout, guest, before.boot_id, old_last)
+    problems += E.verify_records(layout, guest, before.boot_id, old_last)
     # Restore: the self-fenced host is powered on again by its BMC, as a
     # watchdog reset would reboot it; its eventd clears the pill at start.
     power_cycle(state, victim)
-    S.wait_formed(state, layout, REJOIN_TIMEOUT)
+    K.wait_formed(state, layout, REJOIN_TIMEOUT)
     res["rejoined_s"] = round(time.monotonic() - t0, 2)
-    problems += S.placement_once(state, layout, S.guest_names(state),
-                                 S.survivor_view(state, layout, watcher))
-    S.clear_failures(state, layout)
+    problems += E.placement_once(state, layout, K.guest_names(state),
+                                 K.survivor_view(state, layout, watcher))
+    K.clear_failures(state, layout)
     res["problems"] = problems
-    return S.save(state, res)
+    return K.save(state, res)
 
 
 def power_cycle(state, spec):

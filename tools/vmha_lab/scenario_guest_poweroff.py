@@ -20,7 +20,7 @@ from vmha_harness.proc import HarnessError, wait_until
 from . import guests as G
 from . import observe
 from . import scenario_kit as K
-from . import scenarios as S
+from . import evidence as E
 
 # Longer than the monitor interval: a monitor must not restart it either.
 STAYS_STOPPED_S = 12
@@ -38,7 +38,7 @@ def _halt_and_restart(layout, state, guest, problems):
     running_s = K.elapsed(t0)
     K.wait_new_boot_writes(layout, guest, last)
     first_write_s = K.elapsed(t0)
-    problems += S.verify_records(layout, guest, last.boot_id, last.counter)
+    problems += E.verify_records(layout, guest, last.boot_id, last.counter)
     return new_host, running_s, first_write_s
 
 
@@ -81,7 +81,7 @@ def _stop(layout, state, guest, res, problems):
     _clear_target_role(state, host, guest)
     K.wait_new_boot_writes(layout, guest, last)
     res["restored_first_write_s"] = K.elapsed(t1)
-    problems += S.verify_records(layout, guest, last.boot_id, last.counter)
+    problems += E.verify_records(layout, guest, last.boot_id, last.counter)
 
 
 def _stop_classic(layout, state, guest, res, problems):

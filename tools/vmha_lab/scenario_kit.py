@@ -1,6 +1,7 @@
-"""What the single-guest scenarios share: finding where a guest runs,
-waiting for a new instance of it, watching the BMCs for fencing, and
-Pacemaker commands on a host. Evidence is from outside vmha only."""
+"""How scenarios run: starting from a whole, settled lab, finding where a
+guest runs, waiting for a new instance of it or for several milestones at
+once, Pacemaker commands on a host, the repairs a restore makes, and
+recording the result. What they observe is in evidence.py."""
 
 import os
 import re
@@ -8,6 +9,7 @@ import time
 
 from vmha_harness.proc import HarnessError, wait_until
 
+from . import evidence as E
 from . import guests as G
 from . import hosts, observe
 
@@ -150,3 +152,95 @@ def save(state, res):
 
 def elapsed(t0):
     return round(time.monotonic() - t0, 2)
+
+
+# Records come every 100 ms: 6 s of uninterrupted writing, at least.
+SETTLE_RECORDS = 60
+
+class Milestones:
+    """Polls several conditions in one loop and keeps, for each, the
+    seconds since t0 at which it first held."""
+
+    def __init__(self, t0):
+        self.t0 = t0
+        self.seen = {}
+
+    def poll(self, checks, timeout, interval=0.2, until=None):
+        """checks: {name: callable() -> truthy}. Returns when every check
+        has held (or `until` names the ones that must), or at the timeout
+        (without raising: a missing milestone is a result)."""
+        need = set(until or checks)
+        deadline = time.monotonic() + timeout
+        while True:
+            for name, check in checks.items():
+                if name not in self.seen and check():
+                    self.seen[name] = round(time.monotonic() - self.t0, 2)
+            if need <= set(self.seen) or time.monotonic() >= deadline:
+                return self.seen
+            time.sleep(interval)
+
+
+def wait_formed(state, layout, timeout):
+    """Every host on and in the cluster again (powering on any that is off)."""
+    for h in layout.hosts:
+        if not hosts.is_on(state, h):
+            hosts.power_on(state, h)
+    wait_until(lambda: observe.formed(state, layout), timeout, interval=0.5,
+               what="every host back in the cluster")
+
+
+def survivor_view(state, layout, spec):
+    view = observe.cluster_view(state, layout, spec)
+    if view is None:
+        raise HarnessError(f"{spec.name}'s Pacemaker does not answer")
+    return view
+
+
+def guest_names(state):
+    return state.load().get("guests", [])
+
+
+def clear_failures(state, layout):
+    """crm_resource --cleanup: what an administrator runs once the fault is
+    repaired, so the host a guest failed on may take it again."""
+    hosts.run_in(state, hosts.first_on(state, layout), ["crm_resource", "--cleanup"], timeout=30)
+
+
+def start_clean(state, layout):
+    """Forgets the guests' past failures (crm_resource --cleanup), so that
+    with migration-threshold=1 an earlier scenario's failure does not keep a
+    guest off a host in this one, and waits until the lab is whole."""
+    clear_failures(state, layout)
+    placed = ready(state, layout)
+    # vmha-eventd takes a pause within 5 s of a resume for the earlier pause
+    # going on (flapping storage): the guests first write for longer than
+    # that, so this scenario's pauses are its own.
+    start = E.last_records(layout, guest_names(state))
+    wait_until(lambda: all(E.last_records(layout, [g])[g].counter
+                           >= start[g].counter + SETTLE_RECORDS for g in start),
+               READY_TIMEOUT, interval=0.5,
+               what=f"every guest to write {SETTLE_RECORDS} records")
+    return placed
+
+
+def start_on_guest(state, layout, guest):
+    """start_clean, then the host that runs guest (the victim), another
+    host that is on (the watcher), and the guest's newest disk record."""
+    start_clean(state, layout)
+    where = observe.guest_placement(state, layout, [guest])[guest]
+    if len(where) != 1:
+        raise HarnessError(f"{guest} runs on {where}, not exactly one host: the lab is not ready")
+    victim = layout.host(where[0])
+    watcher = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
+    return victim, watcher, E.last_records(layout, [guest])[guest]
+
+
+def resume_paused(state, layout):
+    """Resumes every guest libvirt holds paused in any host (an
+    administrator's repair, for stacks that resume nothing themselves)."""
+    for h in layout.hosts:
+        for g in guest_names(state):
+            if E.domstate(state, h, g) == "paused":
+                hosts.run_in(state, h, ["virsh", "-c", "qemu:///system", "resume", g],
+                             timeout=30, check=False)
+

@@ -10,7 +10,7 @@ from vmha_harness.proc import wait_until
 
 from . import hosts, logtimes, network, observe
 from . import scenario_kit as K
-from . import scenarios as S
+from . import evidence as E
 
 
 def run(layout, state, guest="g1"):
@@ -36,7 +36,7 @@ def run(layout, state, guest="g1"):
             if len(nodes) != 1 or nodes[0] == victim.name:
                 return None
             # Fencing first: the BMC has powered the victim off already.
-            seen.setdefault("fenced_before_start", bool(S._bmc_events(victim, wall0)))
+            seen.setdefault("fenced_before_start", bool(E.bmc_events(layout, wall0, [victim.name])))
             return nodes[0]
         new_host = wait_until(recovered, K.RECOVERY_TIMEOUT, interval=0.1,
                               what=f"{guest} started on a survivor")
@@ -46,14 +46,14 @@ def run(layout, state, guest="g1"):
         res["new_host"] = new_host
         res.update(logtimes.host_loss(layout, victim, guest, new_host, wall0))
         res["detected_s"] = seen.get("detected_s")
-        events = S._bmc_events(victim, wall0)
-        res["fence_events"] = [f"{e}@{t:.2f}s" for t, e in events]
-        res["fenced_s"] = round(events[0][0], 2) if events else None
+        events = E.bmc_events(layout, wall0, [victim.name])
+        res["fence_events"] = [f"{e}@{t:.2f}s" for _, t, e in events]
+        res["fenced_s"] = events[0][1] if events else None
         if res["fenced_s"] is None:
             problems.append(f"{victim.name} was not fenced through its BMC")
         elif not seen["fenced_before_start"] or res["fenced_s"] > res["guest_running_s"]:
             problems.append(f"{guest} started on {new_host} before {victim.name} was fenced")
-        problems += S.verify_records(layout, guest, last.boot_id, last.counter)
+        problems += E.verify_records(layout, guest, last.boot_id, last.counter)
         placement = observe.guest_placement(state, layout, [guest])[guest]
         if placement != [new_host]:
             problems.append(f"{guest}: libvirt runs it on {placement}, Pacemaker on {new_host}")

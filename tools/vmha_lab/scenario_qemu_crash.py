@@ -9,7 +9,7 @@ the guest gone. Its time is recorded as a finding, not a problem."""
 import time
 
 from . import scenario_kit as K
-from . import scenarios as S
+from . import evidence as E
 
 MONITOR_INTERVAL_S = 10
 
@@ -27,7 +27,7 @@ def run(layout, state, guest="g1"):
     K.wait_new_boot_writes(layout, guest, last)
     res["first_write_s"] = K.elapsed(t0)
     res["new_host"] = new_host
-    problems = S.verify_records(layout, guest, last.boot_id, last.counter)
+    problems = E.verify_records(layout, guest, last.boot_id, last.counter)
     if res["stack"] == "classic":
         res["findings"].append(f"{guest} ran again after {res['guest_running_s']} s: with no "
                                f"event daemon, the crash is found by VirtualDomain's "

@@ -8,16 +8,15 @@ import time
 
 from . import cib, network, observe
 from . import guests as G
+from . import evidence as E
 from . import scenario_kit as K
-from . import scenario_support as S
 
 GRACE = 10
 RESTORE_TIMEOUT = 60
 
 
 def run(layout, state, guest="g1"):
-    from .scenarios import verify_records  # scenarios imports this module
-    victim, watcher, before = S.start_on_guest(state, layout, guest)
+    victim, watcher, before = K.start_on_guest(state, layout, guest)
     old_boot = before.boot_id
     res = K.result(state, "storage-cut", host=victim.name, guest=guest,
                    deadline_s=cib.KILL_PAUSED_AFTER + GRACE)
@@ -25,17 +24,17 @@ def run(layout, state, guest="g1"):
     wall0, t0 = time.time(), time.monotonic()
     network.set_host_link(layout, victim, "storage", False)
     try:
-        m = S.Milestones(t0)
+        m = K.Milestones(t0)
 
         def red():
-            return S.node_health(state, watcher).get(victim.name) == "red"
+            return E.node_health(state, watcher).get(victim.name) == "red"
 
         def elsewhere():
             view = observe.cluster_view(state, layout, watcher) or {}
             nodes = view.get("started", {}).get(guest, [])
             return len(nodes) == 1 and nodes[0] != victim.name and nodes[0]
 
-        checks = {"paused": lambda: S.domstate(state, victim, guest) == "paused", "detected": red,
+        checks = {"paused": lambda: E.domstate(state, victim, guest) == "paused", "detected": red,
                   "guest_running": elsewhere,
                   # Past the old boot's records: the disk also holds boots
                   # of earlier scenarios.
@@ -52,18 +51,18 @@ def run(layout, state, guest="g1"):
     # guest: what it did is a finding; no split brain stays a problem.
     report = res["findings"].append if classic else problems.append
     if res["detected_s"] is None:
-        report(f"{victim.name}'s {S.HEALTH} never turned red")
+        report(f"{victim.name}'s {E.HEALTH} never turned red")
     if res["guest_running_s"] is None or res["guest_running_s"] > res["deadline_s"]:
         report(f"{guest} not running elsewhere within {res['deadline_s']} s "
-               f"({res['guest_running_s']}; libvirt: {S.domstate(state, victim, guest)} on "
+               f"({res['guest_running_s']}; libvirt: {E.domstate(state, victim, guest)} on "
                f"{victim.name})")
-    view = S.survivor_view(state, layout, watcher)
+    view = K.survivor_view(state, layout, watcher)
     res["new_host"] = (view["started"].get(guest) or [None])[0]
     recs = G.records(layout, guest)
     old_last = max(r.counter for r in recs if r.boot_id == old_boot)
     if res["first_write_s"] is not None or not classic:
-        problems += verify_records(layout, guest, old_boot, old_last)
-    fenced = S.bmc_events(layout, wall0)
+        problems += E.verify_records(layout, guest, old_boot, old_last)
+    fenced = E.bmc_events(layout, wall0)
     res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in fenced]
     res["fenced_s"] = None
     if fenced:
@@ -71,18 +70,18 @@ def run(layout, state, guest="g1"):
     # Restore: the cable is back; the host's health turns green again (on
     # the classic stack an administrator resumes the paused guest).
     if classic:
-        S.resume_paused(state, layout)
+        K.resume_paused(state, layout)
     else:
-        m.poll({"restored": lambda: S.node_health(state, watcher).get(victim.name) == "green"},
+        m.poll({"restored": lambda: E.node_health(state, watcher).get(victim.name) == "green"},
                RESTORE_TIMEOUT, interval=0.5)
         res["restored_s"] = m.seen.get("restored")
         if res["restored_s"] is None:
             problems.append(f"{victim.name}'s storage health not green again after the cable "
                             "is back")
     # With migration-threshold=1 the kill keeps g1 off the victim until cleared.
-    S.clear_failures(state, layout)
-    problems += S.placement_once(state, layout, S.guest_names(state),
-                                 S.survivor_view(state, layout, watcher))
+    K.clear_failures(state, layout)
+    problems += E.placement_once(state, layout, K.guest_names(state),
+                                 K.survivor_view(state, layout, watcher))
     res["problems"] = problems
-    return S.save(state, res)
+    return K.save(state, res)
 

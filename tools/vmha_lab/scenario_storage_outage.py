@@ -10,31 +10,31 @@ import time
 from vmha_harness.proc import wait_until
 
 from . import cib, hosts, network, observe
+from . import evidence as E
 from . import scenario_kit as K
-from . import scenario_support as S
 
 RESUME_TIMEOUT = 30
 
 
 def run(layout, state):
-    names = S.guest_names(state)
-    S.start_clean(state, layout)
+    names = K.guest_names(state)
+    K.start_clean(state, layout)
     watcher = hosts.first_on(state, layout)
-    before = S.survivor_view(state, layout, watcher)["started"]
-    boots = {g: r.boot_id for g, r in S.last_records(layout, names).items()}
+    before = K.survivor_view(state, layout, watcher)["started"]
+    boots = {g: r.boot_id for g, r in E.last_records(layout, names).items()}
     res = K.result(state, "storage-outage", host="all", guest=",".join(names),
                    deadline_s=cib.KILL_PAUSED_AFTER)
     classic = res["stack"] == "classic"
     wall0, t0 = time.time(), time.monotonic()
-    m = S.Milestones(t0)
+    m = K.Milestones(t0)
     lasts = {}
 
     def all_red():
-        health = S.node_health(state, watcher)
+        health = E.node_health(state, watcher)
         return all(health.get(h.name) == "red" for h in layout.hosts)
 
     def all_paused():
-        return all(S.domstate(state, layout.host(before[g][0]), g) == "paused" for g in names)
+        return all(E.domstate(state, layout.host(before[g][0]), g) == "paused" for g in names)
 
     for h in layout.hosts:
         network.set_host_link(layout, h, "storage", False)
@@ -42,18 +42,18 @@ def run(layout, state):
         # Paused guests count their kill deadline from the pause: storage
         # returns with several seconds to spare.
         m.poll({"detected": all_red, "paused": all_paused}, cib.KILL_PAUSED_AFTER - 4)
-        lasts = S.last_records(layout, names)
+        lasts = E.last_records(layout, names)
     finally:
         for h in layout.hosts:
             network.set_host_link(layout, h, "storage", True)
     res["storage_back_s"] = round(time.monotonic() - t0, 2)
 
     def writing():
-        now = S.last_records(layout, names)
+        now = E.last_records(layout, names)
         return all(now[g] and lasts.get(g) and now[g].counter > lasts[g].counter for g in names)
 
     def all_green():
-        health = S.node_health(state, watcher)
+        health = E.node_health(state, watcher)
         return all(health.get(h.name) == "green" for h in layout.hosts)
 
     seen = m.poll({"first_write": writing, "green": all_green}, RESUME_TIMEOUT)
@@ -71,18 +71,18 @@ def run(layout, state):
     if res["green_s"] is None:
         report("storage health not green on every host again")
     if classic:
-        S.resume_paused(state, layout)  # what an administrator does
-    after = S.last_records(layout, names)
+        K.resume_paused(state, layout)  # what an administrator does
+    after = E.last_records(layout, names)
     for g in names:
         if after[g] is None or after[g].boot_id != boots[g]:
             problems.append(f"{g} restarted (boot {boots[g][:8]} -> "
                             f"{after[g].boot_id[:8] if after[g] else None})")
-    view = S.survivor_view(state, layout, watcher)
+    view = K.survivor_view(state, layout, watcher)
     for g in names:
         if view["started"].get(g) != before.get(g):
             problems.append(f"{g} moved: {before.get(g)} -> {view['started'].get(g)}")
-    problems += S.placement_once(state, layout, names, view)
-    fenced = S.bmc_events(layout, wall0)
+    problems += E.placement_once(state, layout, names, view)
+    fenced = E.bmc_events(layout, wall0)
     res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in fenced]
     res["fenced_s"] = None
     if fenced:
@@ -90,4 +90,4 @@ def run(layout, state):
     wait_until(lambda: observe.formed(state, layout), 30, interval=0.5,
                what="every host still in the cluster")
     res["problems"] = problems
-    return S.save(state, res)
+    return K.save(state, res)

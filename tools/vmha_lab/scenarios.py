@@ -6,6 +6,7 @@ import time
 
 from vmha_harness.proc import HarnessError, wait_until
 
+from . import evidence as E
 from . import guests as G
 from . import hosts, logtimes, observe
 from . import scenario_kit as K
@@ -20,37 +21,6 @@ from . import scenario_fence_fallback
 
 RECOVERY_TIMEOUT = 60
 REJOIN_TIMEOUT = 90
-
-
-def _bmc_events(spec, since):
-    try:
-        with open(f"{spec.bmc_dir}/events") as f:
-            rows = [line.split() for line in f]
-    except FileNotFoundError:
-        return []
-    return [(float(t) - since, e) for t, e in rows if float(t) >= since]
-
-
-def verify_records(layout, name, old_boot, old_last):
-    """No split brain: once the new boot's first record is on the disk, no
-    other boot writes after it, and the new boot continues past the last
-    counter the old instance completed. Returns a list of problems."""
-    recs = G.records(layout, name)
-    problems = []
-    # Boots before the old one (earlier scenarios) wrote only below its
-    # first counter: a later boot starts above it.
-    old_first = min((r.counter for r in recs if r.boot_id == old_boot), default=-1)
-    new = [r for r in recs if r.boot_id != old_boot and r.counter > old_first]
-    if not new:
-        return [f"{name}: no record from a new boot"]
-    first_new = new[0]
-    if first_new.counter <= old_last:
-        problems.append(f"{name}: new boot started at {first_new.counter}, "
-                        f"not past the old instance's {old_last}")
-    later = {r.boot_id for r in recs if r.counter >= first_new.counter}
-    if len(later) != 1:
-        problems.append(f"{name}: {len(later)} boots wrote after the new boot's first record")
-    return problems
 
 
 def power_cut(layout, state, guest="g1"):
@@ -86,12 +56,12 @@ def power_cut(layout, state, guest="g1"):
     res["first_write_s"] = round(time.monotonic() - t0, 2)
     res["new_host"] = new_host
     res.update(logtimes.host_loss(layout, victim, guest, new_host, wall0))
-    events = _bmc_events(victim, wall0)
-    res["fence_events"] = [f"{e}@{t:.2f}s" for t, e in events]
+    events = E.bmc_events(layout, wall0, [victim.name])
+    res["fence_events"] = [f"{e}@{t:.2f}s" for _, t, e in events]
     # A reboot of a host already off is only "on" at its BMC: the first
     # power action after the cut is the fencing.
-    res["fenced_s"] = round(events[0][0], 2) if events else None
-    problems = verify_records(layout, guest, old_boot, old_last)
+    res["fenced_s"] = events[0][1] if events else None
+    problems = E.verify_records(layout, guest, old_boot, old_last)
     placement = observe.guest_placement(state, layout, [guest])[guest]
     if placement != [new_host]:
         problems.append(f"{guest}: libvirt runs it on {placement}, Pacemaker on {new_host}")
@@ -104,9 +74,7 @@ def power_cut(layout, state, guest="g1"):
                what=f"{victim.name} to rejoin")
     res["rejoined_s"] = round(time.monotonic() - t0, 2)
     res["problems"] = problems
-    with state.edit() as data:
-        data.setdefault("results", []).append(res)
-    return res
+    return K.save(state, res)
 
 
 SCENARIOS = {

@@ -23,7 +23,7 @@ from vmha_harness.sbdtool import sbd_list
 from vmha_lab import guests, hosts, network, pill, power, status
 from vmha_lab.down import leftovers
 from vmha_lab.scenario_kit import bmc_event_counts
-from vmha_lab.scenarios import verify_records
+from vmha_lab.evidence import verify_records
 from vmha_lab.state import is_same_process
 
 UP_TIMEOUT = 240
