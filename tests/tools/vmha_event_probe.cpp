@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "libvmha/base/json.h"
 #include "libvmha/base/log.h"
 #include "libvmha/virt/condition.h"
 #include "libvmha/virt/event_source.h"
@@ -28,34 +29,7 @@ namespace {
 using vmha::virt::DomainEvent;
 using vmha::virt::EventKind;
 
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string quoted(const std::string& s) { return "\"" + vmha::json_escape(s) + "\""; }
 
 struct Json {
   std::string text = "{";

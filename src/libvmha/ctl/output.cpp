@@ -1,33 +1,12 @@
 #include "libvmha/ctl/output.h"
 
+#include "libvmha/base/json.h"
 #include "libvmha/base/xml.h"
 
 #include <algorithm>
-#include <cstdio>
 
 namespace vmha::ctl {
 namespace {
-
-std::string json_escape(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out;
-}
 
 std::string text(const Table& t) {
   std::vector<size_t> width(t.columns.size());
