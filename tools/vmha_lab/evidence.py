@@ -110,3 +110,17 @@ def verify_records(layout, name, old_boot, old_last):
     if len(later) != 1:
         problems.append(f"{name}: {len(later)} boots wrote after the new boot's first record")
     return problems
+
+
+def fence_events(layout, since, names=None):
+    """The BMCs' power events since `since` as results record them
+    ("h2 on@3.61s")."""
+    return [f"{h} {e}@{t}s" for h, t, e in bmc_events(layout, since, names)]
+
+
+def no_fencing(res, layout, since, what):
+    """For faults that must not fence: records the BMCs' power events since
+    `since` in res (fenced_s None) and returns the problem they are, if any."""
+    res["fence_events"] = fence_events(layout, since)
+    res["fenced_s"] = None
+    return [f"{what} must not fence: {res['fence_events']}"] if res["fence_events"] else []

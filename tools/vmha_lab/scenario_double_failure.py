@@ -68,7 +68,7 @@ def run(layout, state):
                    "first_write": new_write}, RECOVERY_TIMEOUT)
     for k in ("detected", "fenced", "guest_running", "first_write"):
         res[f"{k}_s"] = seen.get(k)
-    res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in E.bmc_events(layout, wall0)]
+    res["fence_events"] = E.fence_events(layout, wall0)
     res["running_on_survivor"] = snapshot.get("running", [])
     res["stopped_no_capacity"] = snapshot.get("stopped", [])
     problems = []

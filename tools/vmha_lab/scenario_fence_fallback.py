@@ -96,9 +96,8 @@ def run(layout, state, guest="g1"):
         problems.append(f"{guest} not running on a survivor within {RECOVERY_TIMEOUT} s")
     elif res["self_fenced_s"] is not None and res["guest_running_s"] < res["self_fenced_s"]:
         problems.append(f"{guest} started elsewhere before {victim.name} was down")
-    fenced = E.bmc_events(layout, wall0, [victim.name])
-    res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in fenced]
-    if fenced:
+    res["fence_events"] = E.fence_events(layout, wall0, [victim.name])
+    if res["fence_events"]:
         problems.append(f"the stopped BMC of {victim.name} logged power actions: "
                         f"{res['fence_events']}")
     recs = G.records(layout, guest)

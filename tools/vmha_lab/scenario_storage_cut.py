@@ -62,11 +62,7 @@ def run(layout, state, guest="g1"):
     old_last = max(r.counter for r in recs if r.boot_id == old_boot)
     if res["first_write_s"] is not None or not classic:
         problems += E.verify_records(layout, guest, old_boot, old_last)
-    fenced = E.bmc_events(layout, wall0)
-    res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in fenced]
-    res["fenced_s"] = None
-    if fenced:
-        problems.append(f"storage lost alone must not fence: {res['fence_events']}")
+    problems += E.no_fencing(res, layout, wall0, "storage lost alone")
     # Restore: the cable is back; the host's health turns green again (on
     # the classic stack an administrator resumes the paused guest).
     if classic:

@@ -82,11 +82,7 @@ def run(layout, state):
         if view["started"].get(g) != before.get(g):
             problems.append(f"{g} moved: {before.get(g)} -> {view['started'].get(g)}")
     problems += E.placement_once(state, layout, names, view)
-    fenced = E.bmc_events(layout, wall0)
-    res["fence_events"] = [f"{h} {e}@{t}s" for h, t, e in fenced]
-    res["fenced_s"] = None
-    if fenced:
-        problems.append(f"a storage outage must not fence: {res['fence_events']}")
+    problems += E.no_fencing(res, layout, wall0, "a storage outage")
     wait_until(lambda: observe.formed(state, layout), 30, interval=0.5,
                what="every host still in the cluster")
     res["problems"] = problems
