@@ -373,7 +373,7 @@ def start_eventd(lv, config, scratch):
     node's; returns the daemon's Popen."""
     build = os.environ["VMHA_BUILD_DIR"]
     log = open(os.path.join(scratch, "eventd.log"), "wb")
-    daemon = subprocess.Popen(lv.ns_cmd([os.path.join(build, "tools", "vmha_eventd", "vmha-eventd"),
+    daemon = subprocess.Popen(lv.ns_cmd([os.path.join(build, "tools", "vmha-eventd", "vmha-eventd"),
                                          f"--uri={URI}", "--isolation=none", "--node=bench",
                                          f"--journal={scratch}/journal.db"]),
                               stdin=subprocess.DEVNULL, stdout=log, stderr=log)

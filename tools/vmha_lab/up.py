@@ -31,7 +31,7 @@ def log(msg):
 PROGRAMS = {
     "/usr/sbin": [("fence_vmha_ipmi", "stonith/fence_vmha_ipmi"),
                   ("fence_vmha_disk", "stonith/fence_vmha_disk"),
-                  ("vmha-eventd", "tools/vmha_eventd")],
+                  ("vmha-eventd", "tools/vmha-eventd")],
     "/usr/lib/ocf/resource.d/vmha": [("VirtualMachine", "ocf/resource.d/vmha"),
                                      ("EventDaemon", "ocf/resource.d/vmha")],
 }

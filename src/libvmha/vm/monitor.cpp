@@ -138,7 +138,7 @@ ActionResult monitor(Context& ctx) {
   }
   update_utilization(ctx, *st);
   // The entry point answers routine monitors from vmha-eventd while this
-  // full check is recent (see agents/virtual_machine/front.cpp).
+  // full check is recent (see agents/VirtualMachine/front.cpp).
   ctx.write_state("checked", "");
   return r;
 }

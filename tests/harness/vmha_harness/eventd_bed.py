@@ -40,7 +40,7 @@ class EventdBed(proc.Peer):
                                overlay_agents={
             "/usr/lib/ocf/resource.d/vmha": [("VirtualMachine", os.path.join(ocf, "VirtualMachine")),
                                              ("EventDaemon", os.path.join(ocf, "EventDaemon"))],
-            "/usr/sbin": [("vmha-eventd", os.path.join(build, "tools", "vmha_eventd", "vmha-eventd"))]})
+            "/usr/sbin": [("vmha-eventd", os.path.join(build, "tools", "vmha-eventd", "vmha-eventd"))]})
         self._closers.append(self.cluster.close)
         self.host = self.cluster.hosts[0]
         self.cluster.wait_online(timeout=60)
