@@ -115,8 +115,11 @@ def build(layout, guest_names):
              "op", "monitor", "interval=10s", "timeout=30s",
              "op", "start", "timeout=60s", "op", "stop", "timeout=60s",
              "meta", f"migration-threshold={MIGRATION_THRESHOLD}")
-        pcs(path, "constraint", "location", name, "rule", f"score={RED_SCORE}",
-             "#health-vmha-storage", "eq", "red")
+        # Red libvirt: no new guest there, and (stickiness) the running ones
+        # stay: -INFINITY would stop them through a hung libvirtd.
+        for attr in ("#health-vmha-storage", "#health-vmha-libvirt"):
+            pcs(path, "constraint", "location", name, "rule", f"score={RED_SCORE}",
+                 attr, "eq", "red")
         pcs(path, "resource", "utilization", name, f"cpu={G.VCPUS}",
              f"hv_memory={G.MEMORY_MIB}", force=False)
     add_password(path, power.read_password(layout), devices)

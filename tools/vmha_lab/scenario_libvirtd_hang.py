@@ -2,11 +2,13 @@
 guest's monitor timeout. The host's #health-vmha-libvirt must turn red,
 the guest must be left running (its records keep coming, no restart, no
 fencing: the daemon is hung, not the guest), and after SIGCONT the
-health must be green again.
+health must be green again. While red, the scheduler must score every
+other guest below 0 on that host (no new guest goes there).
 
 The classic stack has no health attribute: its health milestones are None
 and a finding says so; the guest must be left alone all the same."""
 
+import re
 import time
 
 from vmha_harness.proc import HarnessError, wait_until
@@ -15,6 +17,7 @@ from . import scenario_kit as K
 
 HEALTH = "#health-vmha-libvirt"
 HEALTH_TIMEOUT = 20
+SCORE_LINE = re.compile(r"(\S+) allocation score on (\S+): (-?INFINITY|\+INFINITY|-?\d+)")
 # A record is written every 100 ms: a gap this long means the guest stopped.
 MAX_RECORD_GAP_S = 3
 MARGIN_S = 3
@@ -26,6 +29,31 @@ def health(state, spec):
     for line in out.splitlines():
         if f'host="{spec.name}"' in line and 'value="' in line:
             return line.split('value="', 1)[1].split('"', 1)[0]
+    return None
+
+
+def allocation_scores(state, spec):
+    """{(resource, node): score} as the scheduler of the live CIB sees it
+    (crm_simulate -L -s), or {} when it cannot say."""
+    out = K.pcmk(state, spec, "crm_simulate", "-L", "-s", check=False)
+    scores = {}
+    for m in SCORE_LINE.finditer(out):
+        rsc, node, value = m.groups()
+        scores[(rsc, node)] = -10**6 if value == "-INFINITY" else (
+            10**6 if value in ("INFINITY", "+INFINITY") else int(value))
+    return scores
+
+
+def new_guest_kept_away(state, observer, host, others):
+    """None when every guest not on `host` scores below 0 there (the
+    scheduler would place it elsewhere), else what is wrong."""
+    scores = allocation_scores(state, observer)
+    for g in others:
+        score = scores.get((g, host.name))
+        if score is None:
+            return f"crm_simulate gave no allocation score for {g} on {host.name}"
+        if score >= 0:
+            return f"{g} scores {score} on {host.name} while its libvirt is red"
     return None
 
 
@@ -51,6 +79,15 @@ def run(layout, state, guest="g1"):
             wait_until(lambda: health(state, host) == "red", HEALTH_TIMEOUT, interval=0.2,
                        what=f"{HEALTH}=red on {host.name}")
             res["health_red_s"] = K.elapsed(t0)
+            others = [g for g in K.guest_names(state) if g != guest]
+            try:
+                wait_until(lambda: new_guest_kept_away(state, observer, host, others) is None,
+                           HEALTH_TIMEOUT, interval=0.5,
+                           what=f"other guests to score below 0 on {host.name}")
+                res["new_guests_kept_away_s"] = K.elapsed(t0)
+            except HarnessError:
+                problems.append(new_guest_kept_away(state, observer, host, others)
+                                or "new guests were not kept away")
         seen = {"rec": K.last_record(layout, guest), "at": time.monotonic()}
 
         def guest_left_alone():
