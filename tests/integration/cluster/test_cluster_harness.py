@@ -1,4 +1,4 @@
-# ctest-labels: cluster
+# ctest-labels: slow cluster
 # ctest-timeout: 400
 """The cluster harness itself, against real corosync + pacemaker: hosts come
 online, resources start, partitions and power cuts are seen by the others,

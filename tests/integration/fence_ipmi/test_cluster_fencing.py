@@ -1,4 +1,4 @@
-# ctest-labels: fence cluster
+# ctest-labels: slow fence cluster
 # ctest-timeout: 300
 """Acceptance: in a one-host Pacemaker cluster, a fence_vmha_ipmi device
 created with `pcs stonith create` fences a simulated host through
