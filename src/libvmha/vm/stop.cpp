@@ -5,6 +5,7 @@
 #include "libvmha/base/log.h"
 #include "libvmha/virt/qemu_process.h"
 #include "libvmha/vm/actions.h"
+#include "libvmha/vm/shutdown_budget.h"
 
 namespace vmha::vm {
 namespace {
@@ -55,13 +56,6 @@ Result<bool> wait_inactive(Context& ctx, virt::Hypervisor& hv, const std::string
     if (d.expired()) return false;
     ctx.clock().sleep_for(Millis(100));
   }
-}
-
-Millis shutdown_budget(const Context& ctx) {
-  if (ctx.cfg().shutdown_budget.count() > 0)
-    return std::min(ctx.cfg().shutdown_budget, ctx.deadline().remaining());
-  // Two thirds of what is left; the rest is for destroy and the report.
-  return ctx.deadline().remaining() * 2 / 3;
 }
 
 }  // namespace
