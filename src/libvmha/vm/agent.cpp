@@ -1,6 +1,8 @@
 #include "libvmha/vm/agent.h"
 
 #include <cstdio>
+#include <fstream>
+#include <optional>
 #include <string_view>
 
 #include "libvmha/base/log.h"
@@ -49,16 +51,35 @@ std::string run_dir(const ocf::EnvLookup& env) {
   return env("VMHA_RUN_DIR").value_or("/run/vmha");
 }
 
-// A stop with parameters that no longer parse may only succeed if nothing
-// was started here: otherwise the cluster must escalate (fence), never
-// believe a guest is stopped while it might run.
-int bad_parameters(const ocf::CallInfo& call, const ocf::EnvLookup& env, const Error& e) {
-  if (call.action == "stop") {
-    std::FILE* f = std::fopen((run_dir(env) + "/VirtualMachine/" + call.resource + ".domain").c_str(), "r");
-    if (!f) return finish(ocf::Rc::kSuccess, e.message + "; nothing was started here, so stop succeeds");
-    std::fclose(f);
-  }
-  return finish(ocf::rc_for_error(e), e.message);
+std::optional<std::string> recorded(const std::string& dir, const ocf::CallInfo& call,
+                                    const char* suffix) {
+  std::ifstream f(dir + "/VirtualMachine/" + call.resource + "." + suffix);
+  std::string line;
+  if (!f || !std::getline(f, line) || line.empty()) return std::nullopt;
+  return line;
+}
+
+// A stop with parameters that no longer parse must never report a guest
+// stopped while it may run. Nothing started here: success. Started here:
+// the domain and hypervisor recorded at start are enough to stop it
+// (shutdown, then destroy), which spares the node a fence; without that
+// record the cluster must escalate.
+int bad_parameters(const ocf::AgentSpec& spec, const ocf::CallInfo& call, const ocf::EnvLookup& env,
+                   Clock& clock, const Error& e) {
+  if (call.action != "stop") return finish(ocf::rc_for_error(e), e.message);
+  std::string dir = run_dir(env);
+  auto name = recorded(dir, call, "domain");
+  if (!name) return finish(ocf::Rc::kSuccess, e.message + "; nothing was started here, so stop succeeds");
+  auto uri = recorded(dir, call, "uri");
+  if (!uri)
+    return finish(ocf::rc_for_error(e), e.message + "; domain " + *name +
+                                            " was started here, on a hypervisor not recorded");
+  VmConfig cfg;
+  cfg.uri = *uri;
+  cfg.policy.resource = call.resource;
+  Context ctx(std::move(cfg), call, clock, op_budget(spec, call), dir);
+  ActionResult r = stop(ctx);
+  return finish(r.rc, r.reason + " (with invalid parameters: " + e.message + ")");
 }
 
 }  // namespace
@@ -85,9 +106,9 @@ int run_agent(int argc, char** argv, const ocf::EnvLookup& env, Clock& clock) {
   if (action != "status" && !spec->has_action(action))
     return finish(ocf::Rc::kErrUnimplemented, "action " + action + " is not implemented");
   auto params = ocf::Params::parse(*spec, env);
-  if (!params) return bad_parameters(call, env, params.error());
+  if (!params) return bad_parameters(*spec, call, env, clock, params.error());
   auto cfg = load_config(*params, call);
-  if (!cfg) return bad_parameters(call, env, cfg.error());
+  if (!cfg) return bad_parameters(*spec, call, env, clock, cfg.error());
 
   Context ctx(std::move(*cfg), call, clock, op_budget(*spec, call), run_dir(env));
   ActionResult r{ocf::Rc::kErrUnimplemented, "action " + action + " is not implemented"};

@@ -83,13 +83,15 @@ void Context::clear_state(const std::string& suffix) const { unlink(state_path(s
 
 void Context::remember_running(const std::string& name) {
   write_state("domain", name);
+  // With the name, what a stop needs when the parameters no longer parse.
+  write_state("uri", cfg_.uri);
   // The stop marker outlives the stop so vmha-eventd never races it; a new
   // start ends it.
   clear_state("stopping");
 }
 
 void Context::forget_running() {
-  for (const char* s : {"domain", "util", "paused", "checked"}) clear_state(s);
+  for (const char* s : {"domain", "uri", "util", "paused", "checked"}) clear_state(s);
 }
 
 

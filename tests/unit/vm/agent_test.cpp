@@ -54,12 +54,41 @@ TEST_F(AgentTest, StartMonitorStopCycle) {
   EXPECT_EQ(run("start"), 0);
   EXPECT_TRUE(std::filesystem::exists(dir_ / "run" / "VirtualMachine" / "t1.domain"));
   EXPECT_EQ(run("monitor"), 0);
+  EXPECT_EQ(run("status"), 0) << "status is monitor";
   EXPECT_EQ(run("start"), 0) << "start of a running domain is idempotent";
   EXPECT_EQ(run("reload"), 0);
   EXPECT_EQ(run("stop"), 0);
   EXPECT_FALSE(std::filesystem::exists(dir_ / "run" / "VirtualMachine" / "t1.domain"));
   EXPECT_EQ(run("monitor"), 7);
   EXPECT_EQ(run("stop"), 0) << "stopping a stopped domain succeeds";
+  EXPECT_EQ(run("status"), 7);
+}
+
+bool active(virConnectPtr c, const char* name) {
+  virDomainPtr d = virDomainLookupByName(c, name);
+  if (!d) return false;
+  bool on = virDomainIsActive(d) == 1;
+  virDomainFree(d);
+  return on;
+}
+
+TEST_F(AgentTest, StopWithBadParametersStopsTheDomainStartedHere) {
+  ASSERT_EQ(run("start"), 0);
+  ASSERT_TRUE(active(keep_, "unit-t1"));
+  // Domain and hypervisor as recorded at start are enough to stop it.
+  EXPECT_EQ(run("stop", {{"OCF_RESKEY_resume_behavior", "x"}}), 0);
+  EXPECT_FALSE(active(keep_, "unit-t1"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "run" / "VirtualMachine" / "t1.domain"));
+}
+
+TEST_F(AgentTest, StopWithBadParametersAndNoHypervisorRecordFails) {
+  ASSERT_EQ(run("start"), 0);
+  std::filesystem::remove(dir_ / "run" / "VirtualMachine" / "t1.uri");
+  // Never "stopped" while the guest may run: the cluster must escalate.
+  EXPECT_EQ(run("stop", {{"OCF_RESKEY_resume_behavior", "x"}}), 6);
+  EXPECT_TRUE(active(keep_, "unit-t1"));
+  EXPECT_EQ(run("stop"), 0);
+  EXPECT_FALSE(active(keep_, "unit-t1"));
 }
 
 TEST_F(AgentTest, UnreachableHypervisorIsNotNotRunning) {
