@@ -75,6 +75,16 @@ Result<VmConfig> load_config(const ocf::Params& p, const ocf::CallInfo& call) {
   return c;
 }
 
+std::string config_caveat(const VmConfig& c) {
+  // libvirt forgets a transient domain, and with it the shutdown reason, as
+  // soon as it stops: the agent then sees it absent, which cannot be told
+  // from a crash. vmha-eventd catches the shutdown event as it happens.
+  if (c.policy.guest_shutdown == virt::GuestShutdown::kStop && !c.persistent)
+    return "guest_shutdown=stop with persistent=false is honoured only where vmha-eventd runs; "
+           "without it a guest that powers itself off is restarted";
+  return "";
+}
+
 Status check_node_local(const VmConfig& c) {
   if (!c.domain_xml)
     return make_error(Errc::kNotConfigured, "config " + c.config_path +

@@ -42,6 +42,10 @@ struct VmConfig {
 // error here (probes and stops must still work); check_config_present is.
 Result<VmConfig> load_config(const ocf::Params& params, const ocf::CallInfo& call);
 
+// A combination that is valid but works only with help: a warning to log,
+// or empty.
+std::string config_caveat(const VmConfig& c);
+
 // kNotConfigured (OCF_ERR_ARGS) when config or snapshot is missing here.
 Status check_node_local(const VmConfig& c);
 

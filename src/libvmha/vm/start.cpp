@@ -60,6 +60,7 @@ Status launch(Context& ctx, virt::Hypervisor& hv, const virt::DomainState& st) {
 ActionResult start(Context& ctx) {
   if (auto s = check_node_local(ctx.cfg()); !s) return {ocf::rc_for_error(s.error()), s.error().message};
   const std::string& name = ctx.cfg().domain->name;
+  if (std::string caveat = config_caveat(ctx.cfg()); !caveat.empty()) log::warning(caveat);
   auto hv = ctx.hv();
   if (!hv) return failed("cannot reach libvirt", hv.error());
   auto st = (*hv)->state(name);

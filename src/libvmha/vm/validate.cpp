@@ -9,6 +9,7 @@ namespace vmha::vm {
 // remains is what only this node can tell.
 ActionResult validate(Context& ctx) {
   if (auto s = check_node_local(ctx.cfg()); !s) return {ocf::rc_for_error(s.error()), s.error().message};
+  if (std::string caveat = config_caveat(ctx.cfg()); !caveat.empty()) log::warning(caveat);
   return {ocf::Rc::kSuccess, "parameters are valid"};
 }
 

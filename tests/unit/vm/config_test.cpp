@@ -63,6 +63,16 @@ TEST_F(VmConfigTest, BadValuesAreConfigurationErrors) {
   }
 }
 
+TEST_F(VmConfigTest, GuestShutdownStopOnATransientDomainNeedsTheDaemon) {
+  auto transient = load({{"OCF_RESKEY_guest_shutdown", "stop"}});
+  ASSERT_TRUE(transient.ok()) << transient.error().message;
+  EXPECT_NE(config_caveat(*transient).find("vmha-eventd"), std::string::npos);
+  auto persistent = load({{"OCF_RESKEY_guest_shutdown", "stop"}, {"OCF_RESKEY_persistent", "true"}});
+  ASSERT_TRUE(persistent.ok());
+  EXPECT_EQ(config_caveat(*persistent), "");
+  EXPECT_EQ(config_caveat(*load({})), "");
+}
+
 TEST_F(VmConfigTest, MissingConfigIsNodeLocal) {
   auto c = load({{"OCF_RESKEY_config", (dir_ / "absent.xml").string()}});
   ASSERT_TRUE(c.ok());
