@@ -132,6 +132,10 @@ ActionResult monitor(Context& ctx) {
     auto live = (*hv)->xml(name, 0);
     auto dom = live ? virt::parse_domain_xml(*live) : Result<virt::DomainConfig>(live.error());
     if (!dom) return {ocf::Rc::kErrGeneric, "cannot read the live definition: " + dom.error().message};
+    // Every failure here is 1, a timeout too, unlike a timeout of the state
+    // read above (190): libvirtd has just answered, so what does not answer
+    // is this guest's QEMU (or its disk), and a restart is what recovers
+    // it; stop kills QEMU by PID should libvirt not answer by then.
     if (auto d = deep_check(**hv, *dom, ctx.call().check_level, ctx.cfg().libvirt_timeout); !d)
       return {ocf::Rc::kErrGeneric, "depth " + std::to_string(ctx.call().check_level) +
                                         " check failed: " + d.error().message};
