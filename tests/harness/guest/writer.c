@@ -5,7 +5,8 @@
  *
  * Disk layout (512-byte sectors; tests/harness/vmha_harness/disk.py reads it):
  *   sector 0        control: "VMHACTL1" then a NUL-padded command word
- *                   ("poweroff", "panic", "agent-stop", "agent-start");
+ *                   ("poweroff", "panic", "agent-stop", "agent-start",
+ *                   "ignore-power-button");
  *                   cleared before it is obeyed.
  *   sectors 8..2055 ring of records, record n in sector 8 + n % 2048:
  *                   "VMHAREC1", boot id (36 chars), counter (u64 LE),
@@ -44,6 +45,9 @@ static unsigned char *sector; /* SECTOR bytes, aligned for O_DIRECT */
 static int inputs[MAX_INPUTS];
 static int n_inputs;
 static pid_t agent;
+/* Set by "ignore-power-button": a guest that never answers a graceful
+ * shutdown, so that tests see the destroy that must follow. */
+static int ignore_power_button;
 
 static uint64_t now_ns(void) {
     struct timespec ts;
@@ -188,6 +192,10 @@ static void poll_control(void) {
     if (strcmp(cmd, "panic") == 0) panic_now();
     if (strcmp(cmd, "agent-stop") == 0)
         stop_agent();
+    else if (strcmp(cmd, "ignore-power-button") == 0) {
+        ignore_power_button = 1;
+        printf("writer: ignoring the ACPI power button from now on\n");
+    }
     else if (strcmp(cmd, "agent-start") == 0)
         start_agent();
     else
@@ -216,7 +224,12 @@ int main(int argc, char **argv) {
     for (;;) {
         reap();
         poll_control();
-        if (power_button_pressed()) power_off("ACPI power button");
+        if (power_button_pressed()) {
+            if (ignore_power_button)
+                printf("writer: ACPI power button ignored\n");
+            else
+                power_off("ACPI power button");
+        }
 
         memset(sector, 0, SECTOR);
         memcpy(sector, REC_MAGIC, 8);

@@ -73,6 +73,13 @@ def request_panic(path):
     _write_control(path, b"panic")
 
 
+def request_ignore_power_button(path):
+    """Makes the guest ignore the ACPI power button until its next boot, as
+    a guest that never answers a graceful shutdown; its console says
+    "ignoring the ACPI power button" once it obeyed."""
+    _write_control(path, b"ignore-power-button")
+
+
 def request_agent_stop(path):
     """Kills the guest's agent: libvirt then reports it not connected."""
     _write_control(path, b"agent-stop")

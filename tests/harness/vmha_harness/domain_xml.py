@@ -2,7 +2,7 @@
 
 from xml.sax.saxutils import escape, quoteattr
 
-from . import proc
+from . import kvm, proc
 
 KERNEL_CMDLINE = "console=ttyS0 quiet"
 
@@ -32,16 +32,20 @@ def _disk(disk_path, nbd):
 
 
 def domain_xml(name, image, disk_path=None, nbd=None, memory_mib=96, vcpus=1,
-               virt_type="qemu", serial_log=None, guest_agent_channel=False, uuid=None,
-               panic_device=False):
+               virt_type=None, serial_log=None, guest_agent_channel=False, uuid=None,
+               panic_device=False, on_crash="destroy"):
     """The XML of a guest booting `image` (kernel + initrd) directly, with one
     virtio disk: the raw file disk_path, or `nbd` (anything with .export_name and
-    .socket, e.g. nbd.NbdExport, or .tcp = (address, port)). virt_type 'qemu' is TCG; use 'kvm'
-    only when kvm.kvm_works(). The console (ttyS0) goes to serial_log when
+    .socket, e.g. nbd.NbdExport, or .tcp = (address, port)). virt_type 'qemu' is TCG,
+    'kvm' KVM; None takes kvm.virt_type(), KVM only where a boot proved it works.
+    on_crash is libvirt's action on a guest panic ('preserve' keeps the domain
+    in state crashed). The console (ttyS0) goes to serial_log when
     given. With guest_agent_channel the guest's minimal agent answers
     guest-ping and guest-shutdown (see tests/harness/guest/agent.c)."""
     if (disk_path is None) == (nbd is None):
         raise proc.HarnessError("domain_xml needs exactly one of disk_path and nbd")
+    if virt_type is None:
+        virt_type = kvm.virt_type()
     features = "<acpi/><apic/>"  # ACPI: virsh shutdown presses the power button
     if virt_type == "qemu":
         # A small translation cache: QEMU's default (1 GiB) wastes RAM per guest.
@@ -70,7 +74,7 @@ def domain_xml(name, image, disk_path=None, nbd=None, memory_mib=96, vcpus=1,
   <clock offset='utc'/>
   <on_poweroff>destroy</on_poweroff>
   <on_reboot>restart</on_reboot>
-  <on_crash>destroy</on_crash>
+  <on_crash>{escape(on_crash)}</on_crash>
   <devices>
     {_disk(disk_path, nbd)}
     {serial}

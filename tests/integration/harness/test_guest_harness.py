@@ -6,9 +6,11 @@ it leaves nothing behind."""
 
 import os
 import signal
+import time
 import unittest
+import xml.etree.ElementTree as ET
 
-from vmha_harness import disk, proc
+from vmha_harness import disk, kvm, proc
 from vmha_harness.domain_xml import domain_xml
 from vmha_harness.guest_image import GuestImage
 from vmha_harness.libvirtd import PrivateLibvirtd
@@ -138,6 +140,14 @@ class GuestHarnessTest(unittest.TestCase):
         self.wait_state("panicky", "shut off (crashed)")
         self.assertIn("Kernel panic", self.console("panicky"))
 
+    def test_guest_domain_type_follows_the_kvm_boot_test(self):
+        works = kvm.kvm_works()
+        image = self.start_guest("typed")
+        domain = ET.fromstring(self.lv.virsh("dumpxml", "typed"))
+        self.assertEqual(domain.get("type"), "kvm" if works else "qemu")
+        self.assertEqual(domain.find("features/tcg") is not None, not works, "TCG tuning only for TCG")
+        wait_writing(image)
+
     def agent_ping(self, name):
         return self.lv.run(["virsh", "qemu-agent-command", name, '{"execute":"guest-ping"}',
                             "--timeout", "5"], check=False)
@@ -201,6 +211,20 @@ class GuestHarnessTest(unittest.TestCase):
         self.assertEqual(self.lv.qemu_pid("survivor"), qemu)
         self.assertEqual(self.state("survivor"), "running (booted)")
         wait_writing(image, before)
+
+
+class KvmProbeTest(unittest.TestCase):
+    def test_probe_answers_within_its_bound_and_matches_the_cached_answer(self):
+        GuestImage.get()  # built before the clock starts
+        t0 = time.monotonic()
+        fresh = os.access("/dev/kvm", os.R_OK | os.W_OK) and kvm._boot_under_kvm()
+        elapsed = time.monotonic() - t0
+        # Generous for a loaded machine: the probe's own bounds plus slack.
+        self.assertLess(elapsed, kvm.BOOT_TIMEOUT + kvm.KILL_TIMEOUT + 5)
+        self.assertEqual(fresh, kvm.kvm_works(), "the cached answer is what a boot shows")
+        self.assertEqual(kvm.virt_type(), "kvm" if fresh else "qemu")
+        print(f"KVM probe: {'works' if fresh else 'does not work'} here, answered in "
+              f"{elapsed:.1f} s")
 
 
 class CleanupTest(unittest.TestCase):
