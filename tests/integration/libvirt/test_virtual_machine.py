@@ -39,6 +39,17 @@ class Lifecycle(AgentTestCase):
         for depth in ("0", "10", "20"):
             self.assertRc(self.agent("monitor", env={"OCF_CHECK_LEVEL": depth}, **p), 0,
                           f"depth {depth}")
+        self.assertRc(self.agent("status", **p), 0, "status is monitor")
+
+        # Paused by an administrator: degraded, and left paused.
+        self.lv.virsh("suspend", "life")
+        paused = self.agent("monitor", **p)
+        self.assertRc(paused, 190, "paused by an administrator")
+        self.assertIn("paused (user)", paused.exit_reason())
+        self.assertRc(self.agent("status", **p), 190)
+        self.assertEqual(self.domstate("life"), "paused (user)", "the agent never resumes it")
+        self.lv.virsh("resume", "life")
+        self.assertRc(self.agent("monitor", **p), 0, "resumed by the administrator")
         self.assertRc(self.agent("start", **p), 0, "start is idempotent")
 
         reloaded = self.agent("reload", resume_behavior="leave_paused", kill_paused_after=30, **p)
@@ -54,6 +65,7 @@ class Lifecycle(AgentTestCase):
         self.assertIn("powering off (ACPI power button)", self.console("life"))
         self.assertEqual(self.domstate("life"), "absent")
         self.assertRc(self.agent("monitor", **p), 7)
+        self.assertRc(self.agent("status", **p), 7)
         self.assertRc(self.agent("stop", **p), 0, "stopping a stopped domain succeeds")
 
     def test_force_stop_destroys_at_once(self):
@@ -69,12 +81,89 @@ class Lifecycle(AgentTestCase):
     def test_unanswered_shutdown_falls_back_to_destroy_within_budget(self):
         config, image = self.make_guest("stubborn")
         self.assertRc(self.agent("start", config=config), 0)
-        # Before the guest's ACPI handler is up, the power button is ignored.
-        r = self.agent("stop", config=config, shutdown_timeout=1)
+        self.wait_writing(image)
+        disk.request_ignore_power_button(image)
+        wait("the guest to ignore the power button",
+             lambda: "ignoring the ACPI power button" in self.console("stubborn"))
+        r = self.agent("stop", config=config, shutdown_timeout=2)
         self.assertRc(r, 0)
+        self.assertIn("ACPI power button ignored", self.console("stubborn"),
+                      "the graceful shutdown reached the guest")
+        self.assertIn("did not shut down within 2000 ms", r.stderr)
+        self.assertIn("domain stubborn destroyed", r.stderr)
+        self.assertNotIn("powering off", self.console("stubborn"))
         self.assertEqual(self.domstate("stubborn"), "absent")
+        self.assertGreaterEqual(r.seconds, 2, "the guest had its shutdown_timeout")
         self.assertLess(r.seconds, 15)
 
+    def test_depth_10_fails_when_qemu_or_a_disk_does_not_answer(self):
+        config, image = self.make_guest("deep")
+        p = dict(config=config, libvirt_timeout=2)
+        deep = {"OCF_CHECK_LEVEL": "10"}
+        self.assertRc(self.agent("start", **p), 0)
+        self.wait_writing(image)
+        self.assertRc(self.agent("monitor", env=deep, **p), 0)
+
+        # A QEMU that does not answer its monitor: libvirtd still answers,
+        # so this is the guest's failure (1), found within libvirt_timeout.
+        qemu = self.lv.qemu_pid("deep")
+        os.kill(qemu, signal.SIGSTOP)
+        self.addCleanup(lambda: proc.pid_alive(qemu) and os.kill(qemu, signal.SIGCONT))
+        r = self.agent("monitor", env=deep, **p)
+        self.assertRc(r, 1, "QEMU's monitor does not answer")
+        self.assertIn("depth 10 check failed", r.exit_reason())
+        self.assertLess(r.seconds, 8, "bounded by libvirt_timeout")
+        os.kill(qemu, signal.SIGCONT)
+        wait("depth 10 to pass once QEMU runs again",
+             lambda: self.agent("monitor", env=deep, **p).rc == 0, interval=0.5)
+
+        # A disk source that is gone (QEMU keeps its open file: the guest
+        # still writes, but would not start again).
+        moved = image + ".moved"
+        os.rename(image, moved)
+        self.addCleanup(lambda: os.path.exists(moved) and os.rename(moved, image))
+        r = self.agent("monitor", env=deep, **p)
+        self.assertRc(r, 1, "disk source missing")
+        self.assertIn(f"disk vda source {image}", r.exit_reason())
+        self.assertRc(self.agent("monitor", **p), 0, "depth 0 only asks for the state")
+        os.rename(moved, image)
+        self.assertRc(self.agent("monitor", env=deep, **p), 0)
+        self.assertRc(self.agent("stop", force_stop="true", **p), 0)
+
+    def test_snapshot_saves_at_stop_and_restores_at_start_and_config_is_saved(self):
+        config, image = self.make_guest("saver")
+        snapdir = os.path.join(self.lv.workdir, "snapshots")
+        os.mkdir(snapdir)
+        p = dict(config=config, snapshot=snapdir, save_config_on_stop="true")
+        with open(config) as f:
+            original = f.read()
+        self.assertRc(self.agent("start", **p), 0)
+        self.wait_writing(image)
+        boot = disk.read_records(image)[-1].boot_id
+        uuid = self.lv.virsh("domuuid", "saver")
+
+        r = self.agent("stop", **p)
+        self.assertRc(r, 0)
+        state = os.path.join(snapdir, "saver.state")
+        self.assertIn(f"saved to {state}", r.stderr)
+        self.assertTrue(os.path.exists(state))
+        self.assertEqual(self.domstate("saver"), "absent")
+        last = disk.latest_counter(image)
+        # save_config_on_stop: the config is libvirt's definition now.
+        with open(config) as f:
+            saved = f.read()
+        self.assertNotEqual(saved, original)
+        self.assertIn(f"<uuid>{uuid}</uuid>", saved)
+        self.assertIn("https://vmha.dev/xmlns/libvirt-ha/1", saved)
+
+        r = self.agent("start", **p)
+        self.assertRc(r, 0)
+        self.assertIn(f"restored saver from {state}", r.stderr)
+        self.assertFalse(os.path.exists(state), "a restored state is used once")
+        self.wait_writing(image, last)
+        later = [rec for rec in disk.read_records(image) if rec.counter > last]
+        self.assertEqual({rec.boot_id for rec in later}, {boot}, "the same boot continues")
+        self.assertRc(self.agent("stop", config=config, force_stop="true"), 0)
 
     def test_depth_20_asks_the_guest_agent(self):
         config, image = self.make_guest("withagent", guest_agent_channel=True)
@@ -126,6 +215,22 @@ class Persistent(AgentTestCase):
         self.assertRc(self.agent("stop", **p), 0)
         self.assertEqual(self.domstate("pers"), "shut off (shutdown)")
         self.assertTrue(self.defined("pers"), "stop never undefines")
+
+    def test_guest_panic_is_crashed_and_not_running(self):
+        config, image = self.make_guest("panicky", panic_device=True, on_crash="preserve")
+        p = dict(config=config, persistent="true")
+        self.assertRc(self.agent("start", **p), 0)
+        self.wait_writing(image)
+        disk.request_panic(image)
+        self.wait_domstate("panicky", "crashed (panicked)")
+        self.assertIn("Kernel panic", self.console("panicky"))
+        r = self.agent("monitor", **p)
+        self.assertRc(r, 7, "a panicked guest is not running")
+        self.assertIn("crashed", r.exit_reason())
+        # on_crash=preserve keeps QEMU for a dump; stop ends it.
+        self.assertTrue(proc.pid_alive(self.lv.qemu_pid("panicky")))
+        self.assertRc(self.agent("stop", **p), 0)
+        self.assertEqual(self.domstate("panicky"), "shut off (destroyed)")
 
     def test_transient_start_never_undefines_an_existing_definition(self):
         config, image = self.make_guest("admins")
@@ -219,12 +324,16 @@ class HungLibvirtd(AgentTestCase):
         os.kill(self.lv.pid, signal.SIGSTOP)
         self.addCleanup(os.kill, self.lv.pid, signal.SIGCONT)
 
-    def test_hang_is_degraded_while_qemu_runs_and_not_running_once_it_died(self):
-        config, image = self.make_guest("hang")
+    def running_guest(self, name):
+        """Starts a guest under the agent; returns (params, image, QEMU pid)."""
+        config, image = self.make_guest(name)
         p = dict(config=config, libvirt_timeout=2)
         self.assertRc(self.agent("start", **p), 0)
         self.wait_writing(image)
-        qemu = self.lv.qemu_pid("hang")
+        return p, image, self.lv.qemu_pid(name)
+
+    def test_hang_is_degraded_while_qemu_runs_and_not_running_once_it_died(self):
+        p, image, qemu = self.running_guest("hang")
         self.stopped_daemon()
 
         r = self.agent("monitor", **p)
@@ -237,12 +346,29 @@ class HungLibvirtd(AgentTestCase):
         r = self.agent("monitor", **p)
         self.assertRc(r, 7, "the pidfile proves no QEMU runs")
 
+    def test_stopped_daemon_is_degraded_while_qemu_runs_and_not_running_once_it_died(self):
+        p, image, qemu = self.running_guest("nodaemon")
+        daemon = self.lv.pid
+        self.lv.stop_libvirtd()
+        self.addCleanup(lambda: self.lv.pid == daemon and self.lv.start_libvirtd())
+        self.assertFalse(proc.pid_alive(daemon))
+
+        r = self.agent("monitor", **p)
+        self.assertRc(r, 190, "libvirtd gone, its guest alive")
+        self.assertIn("libvirtd is not answering", r.exit_reason())
+        self.assertIn("QEMU runs", r.exit_reason())
+        self.assertLess(r.seconds, 6)
+        last = disk.latest_counter(image)
+        self.wait_writing(image, last)  # the guest really runs on
+
+        os.kill(qemu, signal.SIGKILL)
+        wait("QEMU to die", lambda: not proc.pid_alive(qemu))
+        self.assertRc(self.agent("monitor", **p), 7, "the pidfile proves no QEMU runs")
+        self.lv.start_libvirtd()
+        self.assertRc(self.agent("monitor", **p), 7, "and libvirtd agrees once back")
+
     def test_stop_while_hung_kills_qemu(self):
-        config, image = self.make_guest("hangstop")
-        p = dict(config=config, libvirt_timeout=2)
-        self.assertRc(self.agent("start", **p), 0)
-        self.wait_writing(image)
-        qemu = self.lv.qemu_pid("hangstop")
+        p, image, qemu = self.running_guest("hangstop")
         self.stopped_daemon()
         r = self.agent("stop", **p)
         self.assertRc(r, 0)
@@ -292,6 +418,33 @@ class Migration(AgentTestCase):
         self.assertEqual(cp.returncode, 0, cp.stderr)
         # Without a target, migrate_to cannot proceed.
         self.assertRc(self.agent("migrate_to", **p), 1)
+
+
+class StopWithoutUsableParameters(AgentTestCase):
+    listen_addr = "127.0.0.79"
+
+    def test_stop_finds_the_domain_started_here(self):
+        config, image = self.make_guest("orphan")
+        self.assertRc(self.agent("start", config=config), 0)
+        last = self.wait_writing(image)
+        # The config file gone from this node: the name recorded at start.
+        hidden = config + ".hidden"
+        os.rename(config, hidden)
+        r = self.agent("stop", config=config)
+        self.assertRc(r, 0)
+        self.assertIn("domain orphan shut down", r.stderr)
+        self.assertEqual(self.domstate("orphan"), "absent")
+        os.rename(hidden, config)
+
+        # Parameters that no longer parse: name and hypervisor recorded at start.
+        self.assertRc(self.agent("start", config=config), 0)
+        self.wait_writing(image, last)
+        r = self.agent("stop", config=config, resume_behavior="bogus")
+        self.assertRc(r, 0)
+        self.assertIn("domain orphan shut down (with invalid parameters", r.stderr)
+        self.assertEqual(self.domstate("orphan"), "absent")
+        # Nothing started here any more: success without libvirt.
+        self.assertRc(self.agent("stop", config=config, resume_behavior="bogus"), 0)
 
 
 class BadInput(AgentTestCase):
