@@ -131,11 +131,12 @@ class VirtualMachineInClusterTest(unittest.TestCase):
 
     # -- cluster --------------------------------------------------------
 
-    def create_resource(self, rid, guest, guest_shutdown):
+    def create_resource(self, rid, guest, guest_shutdown, *params):
+        """params: more name=value parameters of the resource."""
         self.addCleanup(self.delete_resource, rid)
         self.host.run(["pcs", "resource", "create", rid, AGENT, f"config={guest.xml}",
                        f"hypervisor={self.hypervisor}", "persistent=true",
-                       f"guest_shutdown={guest_shutdown}",
+                       f"guest_shutdown={guest_shutdown}", *params,
                        "op", "monitor", f"interval={MONITOR_S}s", "timeout=20s"])
 
     def delete_resource(self, rid):
@@ -380,11 +381,15 @@ class VirtualMachineInClusterTest(unittest.TestCase):
     def test_probe_after_the_agents_own_stop_keeps_target_role(self):
         """The agent's graceful stop leaves a persistent domain shut off with
         the reason a guest poweroff leaves too; a later probe must not take
-        that for the guest's wish and set target-role=Stopped."""
+        that for the guest's wish and set target-role=Stopped. With both
+        autoset_utilization_* false, the agent writes nothing to the CIB."""
         guest = self.make_guest("vm3")
-        self.create_resource("vm3", guest, "stop")
+        writes = len(self.agent_cib_writes())
+        self.create_resource("vm3", guest, "stop", "autoset_utilization_cpu=false",
+                             "autoset_utilization_hv_memory=false")
         self.wait("vm3 Started on the host", lambda: self.started_here("vm3"), BOOT_TIMEOUT)
         first = guest.wait_writing()
+        self.assertEqual(self.nvpairs("vm3", "utilization"), {}, "autoset_utilization_*=false")
 
         self.addCleanup(self.host.run, ["crm_resource", "--clear", "--resource", "vm3"],
                         check=False)
@@ -403,6 +408,10 @@ class VirtualMachineInClusterTest(unittest.TestCase):
                   BOOT_TIMEOUT)
         guest.wait_writing(first)
         self.assertIsNone(self.target_role("vm3"))
+        self.assertEqual(self.nvpairs("vm3", "utilization"), {})
+        # test_cluster_starts_restarts_and_keeps_stopped shows that this log
+        # does show the agent's writes.
+        self.assertEqual(len(self.agent_cib_writes()), writes, "the agent wrote to the CIB")
 
 
 if __name__ == "__main__":
