@@ -34,6 +34,7 @@ class Lifecycle(AgentTestCase):
         self.assertIn('resource="vm"', meta)
         self.assertIn('resume-behavior="kill"', meta)
         self.assertIn('kill-paused-after="80"', meta)
+        self.assertIn('guest-shutdown="restart"', meta)
         first = self.wait_writing(image)
 
         for depth in ("0", "10", "20"):
@@ -464,6 +465,12 @@ class BadInput(AgentTestCase):
             self.assertIn("resume_behavior", r.exit_reason())
         r = self.agent("validate-all", config=config, kill_paused_after="soon")
         self.assertRc(r, 6)
+        # Valid, but on a transient domain it needs vmha-eventd: a warning.
+        r = self.agent("validate-all", config=config, guest_shutdown="stop")
+        self.assertRc(r, 0)
+        self.assertIn("only where vmha-eventd runs", r.stderr)
+        r = self.agent("validate-all", config=config, guest_shutdown="stop", persistent="true")
+        self.assertNotIn("vmha-eventd", r.stderr)
         missing = os.path.join(self.lv.workdir, "missing.xml")
         for action in ("validate-all", "start"):
             r = self.agent(action, config=missing)
