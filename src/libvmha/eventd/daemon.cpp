@@ -16,6 +16,7 @@
 #include "libvmha/cluster/cib.h"
 #include "libvmha/cluster/controld.h"
 #include "libvmha/cluster/quorum.h"
+#include "libvmha/eventd/cluster_link.h"
 #include "libvmha/eventd/journal_sink.h"
 #include "libvmha/eventd/loop.h"
 #include "libvmha/eventd/query_server.h"
@@ -68,7 +69,7 @@ struct Daemon::Impl {
   std::unique_ptr<StorageWatch> storage;
   std::unique_ptr<QueryServer> queries;
   Worker guest_worker{"vmha-guests"};
-  Worker cluster_worker{"vmha-cluster"};
+  ClusterLink cluster{cluster_calls()};
   std::unique_ptr<virt::Hypervisor> hv;  // guest_worker's thread only
   Millis quorum_backoff{500};
 
@@ -99,8 +100,10 @@ struct Daemon::Impl {
           guest_worker.submit([this, c] { guest_action(c); });
           break;
         case Command::Kind::kFailResource:
+          cluster.fail_resource(c.resource, [this, c](Status s) { report_action(c, s); });
+          break;
         case Command::Kind::kMarkStopped:
-          cluster_worker.submit([this, c] { cluster_action(c); });
+          cluster.mark_stopped(c.resource, [this, c](Status s) { report_action(c, s); });
           break;
       }
     }
@@ -142,17 +145,21 @@ struct Daemon::Impl {
     report_action(c, s);
   }
 
-  void cluster_action(const Command& c) {
-    Status s = Unit{};
-    if (c.kind == Command::Kind::kFailResource) {
-      s = cluster::fail_resource(c.resource, opt.node, "ocf", "vmha", "VirtualMachine", kCallTimeout);
-    } else {
+  ClusterCalls cluster_calls() {
+    ClusterCalls calls;
+    calls.fail_resource = [this](const std::string& rsc) {
+      return cluster::fail_resource(rsc, opt.node, "ocf", "vmha", "VirtualMachine", kCallTimeout);
+    };
+    calls.mark_stopped = [](const std::string& rsc) -> Status {
       auto cib = cluster::Cib::connect();
-      if (!cib) s = cib.error();
-      else if (auto w = cib->set(c.resource, cluster::AttrSet::kMeta, "target-role", "Stopped"); !w)
-        s = w.error();
-    }
-    report_action(c, s);
+      if (!cib) return cib.error();
+      if (auto w = cib->set(rsc, cluster::AttrSet::kMeta, "target-role", "Stopped"); !w) return w.error();
+      return Unit{};
+    };
+    calls.query_maintenance = [] {
+      return cluster::AttrWriter::query(kMaintenanceAttr, "localhost", kCallTimeout);
+    };
+    return calls;
   }
 
   void report_action(const Command& c, const Status& s) {
@@ -214,10 +221,7 @@ struct Daemon::Impl {
   }
 
   void poll_maintenance() {
-    cluster_worker.submit([this] {
-      auto v = cluster::AttrWriter::query(kMaintenanceAttr, "localhost", kCallTimeout);
-      if (!v) return;  // attrd unreachable: keep the last known value
-      bool on = *v && (**v == "true" || **v == "1" || **v == "on" || **v == "yes");
+    cluster.poll_maintenance([this](bool on) {
       loop.post([this, on] { execute(sup->on_maintenance(on)); });
     });
   }
