@@ -89,6 +89,11 @@ struct Daemon::Impl {
           attrs.set(c.name, c.value);
           journal.record(history::Kind::kState, opt.node, c.name + "=" + c.value, "attrd", "", "");
           break;
+        case Command::Kind::kRemoveAttr:
+          if (opt.debug) log::debug("attribute " + c.name + " removed");
+          attrs.remove(c.name);
+          journal.record(history::Kind::kState, opt.node, c.name + " removed", "attrd", "", "");
+          break;
         case Command::Kind::kJournal:
           log::info(c.domain + ": " + c.name + (c.value.empty() ? "" : " (" + c.value + ")"));
           journal.record(history::Kind::kDetection, c.domain, c.name, "vmha-eventd", "", c.value);

@@ -7,6 +7,7 @@ namespace vmha::eventd {
 const char* to_string(Command::Kind k) {
   switch (k) {
     case Command::Kind::kSetAttr: return "set-attribute";
+    case Command::Kind::kRemoveAttr: return "remove-attribute";
     case Command::Kind::kRecordPauseTime: return "record-pause-time";
     case Command::Kind::kResume: return "resume";
     case Command::Kind::kPause: return "pause";
@@ -35,7 +36,43 @@ policy::Health Supervisor::storage_health() const {
   return policy::worst(heartbeat_health_, from_guests);
 }
 
+std::string guest_attr_value(virt::Condition c, bool paused_by_isolation) {
+  switch (c) {
+    case virt::Condition::kPausedIoError: return "paused-io";
+    case virt::Condition::kPausedOther: return paused_by_isolation ? "paused-quorum" : "paused";
+    case virt::Condition::kGuestCrashed: return "crashed";
+    case virt::Condition::kPmSuspended: return "pmsuspended";
+    default: return "";
+  }
+}
+
+void Supervisor::publish_guests(std::vector<Command>& out) {
+  std::map<std::string, std::string> want;
+  for (const auto& [name, g] : guests_)
+    if (g.policy && !g.policy->resource.empty())
+      want[g.policy->resource] = guest_attr_value(g.condition, g.shown_paused_for_quorum);
+  // A resource seen for the first time gets a removal too: an attribute left
+  // by an earlier daemon for a guest that runs by now must go.
+  for (const auto& [rsc, value] : want) {
+    auto it = published_guests_.find(rsc);
+    if (it != published_guests_.end() && it->second == value) continue;
+    if (value.empty()) out.push_back({Command::Kind::kRemoveAttr, "", rsc, kGuestAttrPrefix + rsc, ""});
+    else out.push_back({Command::Kind::kSetAttr, "", rsc, kGuestAttrPrefix + rsc, value});
+    published_guests_[rsc] = value;
+  }
+  for (auto it = published_guests_.begin(); it != published_guests_.end();) {
+    if (want.count(it->first)) {
+      ++it;
+      continue;
+    }
+    if (!it->second.empty())
+      out.push_back({Command::Kind::kRemoveAttr, "", it->first, kGuestAttrPrefix + it->first, ""});
+    it = published_guests_.erase(it);
+  }
+}
+
 void Supervisor::publish_health(std::vector<Command>& out) {
+  publish_guests(out);
   std::string storage = policy::to_string(storage_health());
   if (storage != published_storage_) {
     out.push_back({Command::Kind::kSetAttr, "", "", kStorageHealthAttr, storage});
@@ -127,12 +164,17 @@ void Supervisor::on_resync(const virt::DomainEvent& e, int64_t now_wall_s, std::
     g.name = d.name;
     auto old = guests_.find(d.name);
     if (old != guests_.end()) g = old->second;
+    virt::Condition before = g.condition;
     g.condition = virt::classify(d.state, d.reason);
     if (!d.active) g.condition = virt::Condition::kAbsent;
+    if (g.condition != virt::Condition::kPausedOther) g.shown_paused_for_quorum = false;
     if (d.ha_metadata) {
       if (auto p = virt::parse_ha_policy(*d.ha_metadata)) g.policy = *p;
     }
     if (g.condition == virt::Condition::kPausedIoError) {
+      // Paused while the daemon was not listening (libvirtd down, or before
+      // the daemon started): journalled like a pause it saw.
+      if (before != virt::Condition::kPausedIoError) journal(out, g.name, "paused on I/O error", "found at resync");
       if (g.policy && g.policy->paused_since > 0) g.paused_since = g.policy->paused_since;
       entered_io_pause(g, now_wall_s, out);
     } else {
@@ -150,18 +192,27 @@ void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, Mi
   g.name = e.domain;
   virt::Condition before = g.condition;
   if (e.has_state) g.condition = virt::classify(e.state, e.reason);
+  if (g.condition != virt::Condition::kPausedOther) g.shown_paused_for_quorum = false;
   if (e.event == VIR_DOMAIN_EVENT_STARTED) {
     g.paused_since = 0;
     g.paused_by_isolation = false;
     // The agent writes the policy right after start; the next resync or
     // metadata read brings it. Until then the guest is not treated as HA.
   }
-  if (g.condition == virt::Condition::kPausedIoError && before != virt::Condition::kPausedIoError) {
+  std::string how = virt::lifecycle_name(e.event, e.detail);
+  // Every lifecycle event is journalled once: the I/O pause, the resume from
+  // it and the stop by their own rows below, the others by their name
+  // ("started", "suspended", "resumed", "crashed" for a guest panic, ...).
+  bool io_pause = g.condition == virt::Condition::kPausedIoError;
+  bool io_resume = g.condition == virt::Condition::kRunning && before == virt::Condition::kPausedIoError;
+  if (!io_pause && !io_resume && e.event != VIR_DOMAIN_EVENT_STOPPED)
+    journal(out, e.domain, how.substr(0, how.find('/')), how);
+  if (io_pause && before != virt::Condition::kPausedIoError) {
     g.condition = before;
     mark_io_paused(g, now_wall_s, now, out);
   }
-  if (g.condition == virt::Condition::kRunning && before == virt::Condition::kPausedIoError) {
-    journal(out, e.domain, "resumed", "");
+  if (io_resume) {
+    journal(out, e.domain, "resumed", how);
     g.resumed_from_pause_since = g.paused_since;
     g.resumed_at = now;
     g.paused_since = 0;
@@ -170,7 +221,6 @@ void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, Mi
   if (e.event != VIR_DOMAIN_EVENT_STOPPED) return;
   g.paused_since = 0;
   bool ours = g.policy && opt_.agent_is_stopping && opt_.agent_is_stopping(g.policy->resource);
-  std::string how = virt::lifecycle_name(e.event, e.detail);
   journal(out, e.domain, "stopped", how + (ours ? " (by the resource agent)" : ""));
   if (!g.policy || ours || maintenance_ || g.policy->resource.empty()) return;
   const std::string& rsc = g.policy->resource;
@@ -211,6 +261,7 @@ std::vector<Command> Supervisor::on_quorum(bool quorate) {
       bool running = g.condition == virt::Condition::kRunning;
       if (policy::on_quorum_lost(opt_.isolation, running, maintenance_) == policy::GuestAction::kPause) {
         g.paused_by_isolation = true;
+        g.shown_paused_for_quorum = true;
         out.push_back({Command::Kind::kPause, name, g.policy->resource, "", "quorum lost"});
       }
     } else {
@@ -221,6 +272,7 @@ std::vector<Command> Supervisor::on_quorum(bool quorate) {
       g.paused_by_isolation = false;
     }
   }
+  publish_health(out);
   return out;
 }
 

@@ -25,6 +25,13 @@ inline constexpr const char* kStorageHealthAttr = "#health-vmha-storage";
 inline constexpr const char* kLibvirtHealthAttr = "#health-vmha-libvirt";
 inline constexpr const char* kPausedCountAttr = "vmha-paused-io";
 inline constexpr const char* kMaintenanceAttr = "vmha-maintenance";
+// Per HA guest that is on this node but not running normally: "vmha-guest-"
+// + its resource id = paused-io | paused-quorum | paused | crashed |
+// pmsuspended; removed once it runs again or is gone.
+inline constexpr const char* kGuestAttrPrefix = "vmha-guest-";
+
+// The value of a guest's kGuestAttrPrefix attribute ("": none).
+std::string guest_attr_value(virt::Condition c, bool paused_by_isolation);
 
 struct SupervisorOptions {
   std::string node;
@@ -45,6 +52,7 @@ struct SupervisorOptions {
 struct Command {
   enum class Kind {
     kSetAttr,           // name = value on this node
+    kRemoveAttr,        // name removed from this node
     kRecordPauseTime,   // store paused-since in the domain's HA metadata
     kResume,
     kPause,
@@ -91,6 +99,9 @@ class Supervisor {
     int64_t paused_since = 0;  // wall s; 0 unless paused on an I/O error
     bool quorum_lost_since_pause = false;
     bool paused_by_isolation = false;
+    // Shown as paused-quorum from the isolation pause until it runs again
+    // (paused_by_isolation drops at the regain, before the resume lands).
+    bool shown_paused_for_quorum = false;
     // A resume on still-failing storage pauses the guest again at once: a
     // pause within resume_settle of a resume continues the earlier one, so
     // retries never push the kill deadline back.
@@ -104,6 +115,7 @@ class Supervisor {
 
  private:
   void publish_health(std::vector<Command>& out);
+  void publish_guests(std::vector<Command>& out);
   void on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, Millis now,
                     std::vector<Command>& out);
   void on_resync(const virt::DomainEvent& e, int64_t now_wall_s, std::vector<Command>& out);
@@ -121,6 +133,8 @@ class Supervisor {
   policy::Health heartbeat_health_ = policy::Health::kGreen;
   std::string published_storage_;
   std::string published_libvirt_;
+  // Per-guest attribute values by resource id as last published ("": removed).
+  std::map<std::string, std::string> published_guests_;
   int published_paused_ = -1;
   bool quorate_ = true;
   bool maintenance_ = false;

@@ -57,6 +57,17 @@ std::optional<std::string> attr(const std::vector<Command>& cs, const std::strin
   return v;
 }
 
+bool removes(const std::vector<Command>& cs, const std::string& name) {
+  return std::any_of(cs.begin(), cs.end(), [&](const Command& c) { return c.kind == K::kRemoveAttr && c.name == name; });
+}
+
+std::vector<std::string> journalled(const std::vector<Command>& cs, const std::string& domain) {
+  std::vector<std::string> whats;
+  for (const auto& c : cs)
+    if (c.kind == K::kJournal && c.domain == domain) whats.push_back(c.name);
+  return whats;
+}
+
 class SupervisorTest : public ::testing::Test {
  protected:
   SupervisorTest()
@@ -168,6 +179,57 @@ TEST_F(SupervisorTest, QuorumLossPausesAndRegainResumesOnlyOwnPauses) {
   // b paused on I/O while quorum was lost: it may have been restarted
   // elsewhere, so it is never resumed here.
   EXPECT_TRUE(of(advance(3), K::kResume).empty());
+}
+
+TEST_F(SupervisorTest, PerGuestAttributeFollowsItsStateAndGoesWhenItRuns) {
+  auto first = resync({running("a", policy_xml("auto_resume", 80)), running("plain", std::nullopt)});
+  // Seen first: removed, in case an earlier daemon left one behind.
+  EXPECT_TRUE(removes(first, "vmha-guest-rsc-auto_resume"));
+  auto paused = pause_io("a");
+  EXPECT_EQ(attr(paused, "vmha-guest-rsc-auto_resume"), "paused-io");
+  EXPECT_TRUE(of(pause_io("a"), K::kSetAttr).empty()) << "unchanged: nothing sent";
+  auto resumed = event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED));
+  EXPECT_TRUE(removes(resumed, "vmha-guest-rsc-auto_resume"));
+  // Isolation: paused-quorum from the pause until it runs, not "paused"
+  // between the regain and the resume landing.
+  sup_.on_quorum(false);
+  auto iso = event(lifecycle("a", VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED));
+  EXPECT_EQ(attr(iso, "vmha-guest-rsc-auto_resume"), "paused-quorum");
+  EXPECT_FALSE(attr(sup_.on_quorum(true), "vmha-guest-rsc-auto_resume").has_value());
+  EXPECT_TRUE(removes(event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)),
+                      "vmha-guest-rsc-auto_resume"));
+  // An administrator's pause, then a guest panic kept by libvirt.
+  EXPECT_EQ(attr(event(lifecycle("a", VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED)),
+                 "vmha-guest-rsc-auto_resume"), "paused");
+  EXPECT_EQ(attr(event(lifecycle("a", VIR_DOMAIN_EVENT_CRASHED, VIR_DOMAIN_EVENT_CRASHED_PANICKED)),
+                 "vmha-guest-rsc-auto_resume"), "crashed");
+  // Stopped: the cluster's own status says so; the attribute goes.
+  EXPECT_TRUE(removes(event(lifecycle("a", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED)),
+                      "vmha-guest-rsc-auto_resume"));
+  // Non-HA guests have none.
+  for (const auto& c : pause_io("plain")) EXPECT_NE(c.name.rfind("vmha-guest-", 0), 0u) << c.name;
+}
+
+TEST_F(SupervisorTest, EveryLifecycleEventIsJournalledOnce) {
+  resync({running("a", policy_xml("auto_resume", 80))});
+  using W = std::vector<std::string>;
+  EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_SUSPENDED, VIR_DOMAIN_EVENT_SUSPENDED_PAUSED)), "a"),
+            W{"suspended"});
+  EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)), "a"),
+            W{"resumed"});
+  EXPECT_EQ(journalled(pause_io("a"), "a"), W{"paused on I/O error"});
+  EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)), "a"),
+            W{"resumed"});
+  EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_CRASHED, VIR_DOMAIN_EVENT_CRASHED_PANICKED)), "a"),
+            W{"crashed"});
+  EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_DESTROYED)), "a"),
+            W{"stopped"});
+  EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_STARTED, VIR_DOMAIN_EVENT_STARTED_BOOTED)), "a"),
+            W{"started"});
+  auto row = of(event(lifecycle("a", VIR_DOMAIN_EVENT_SHUTDOWN, VIR_DOMAIN_EVENT_SHUTDOWN_GUEST)), K::kJournal);
+  ASSERT_EQ(row.size(), 1u);
+  EXPECT_EQ(row[0].name, "shutdown");
+  EXPECT_EQ(row[0].value.rfind("shutdown/", 0), 0u) << "detail names how: " << row[0].value;
 }
 
 TEST_F(SupervisorTest, StopsAreToldApart) {
