@@ -7,9 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "libvmha/base/log.h"
@@ -140,6 +142,21 @@ Outcome stop(const ocf::Params& p, Clock& clock, Millis budget) {
   return {Rc::kSuccess, killed ? "vmha-eventd killed" : "vmha-eventd stopped"};
 }
 
+// What this node lacks for the configuration (OCF_ERR_ARGS: it may hold
+// elsewhere): the shared paths and the self-fence command must be here.
+std::optional<std::string> missing_here(const ocf::Params& p) {
+  for (const auto& w : words(p.str("heartbeat_paths")))
+    if (access(w.c_str(), R_OK | W_OK) != 0)
+      return "heartbeat path " + w + " is not accessible on this node: " + std::strerror(errno);
+  for (const auto& w : words(p.str("pill_devices")))
+    if (access(w.c_str(), R_OK | W_OK) != 0)
+      return "pill device " + w + " is not accessible on this node: " + std::strerror(errno);
+  auto cmd = words(p.str("self_fence_command"));
+  if (p.str("self_fence") == "command" && !cmd.empty() && access(cmd[0].c_str(), X_OK) != 0)
+    return "self_fence_command " + cmd[0] + " is not executable on this node: " + std::strerror(errno);
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::vector<std::string> daemon_args(const ocf::Params& p) {
@@ -189,6 +206,7 @@ int run_agent(int argc, char** argv, const ocf::EnvLookup& env, Clock& clock) {
   if (action == "stop") return finish(stop(*params, clock, budget));
   if (access(params->str("binary").c_str(), X_OK) != 0)
     return finish({Rc::kErrInstalled, params->str("binary") + " is not installed (set binary=)"});
+  if (auto why = missing_here(*params)) return finish({Rc::kErrArgs, *why});
   if (action == "validate-all") return finish({Rc::kSuccess, "parameters are valid"});
   return finish(start(*params, clock, budget));
 }

@@ -1,0 +1,88 @@
+// ocf:vmha:EventDaemon's answers to bad configuration, without starting a
+// daemon: the exit code Pacemaker acts on and the one line it shows.
+#include "libvmha/eventd_agent/agent.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <map>
+#include <string>
+
+namespace vmha::eventd_agent {
+namespace {
+
+struct Answer {
+  int rc;
+  std::string stderr_text;
+};
+
+Answer run(const std::string& action, std::map<std::string, std::string> env) {
+  // Any executable stands in for the daemon: validate-all only checks it.
+  env.try_emplace("OCF_RESKEY_binary", "/bin/true");
+  env.try_emplace("OCF_RESOURCE_INSTANCE", "eventd");
+  std::string a = action;
+  char* argv[] = {const_cast<char*>("EventDaemon"), a.data(), nullptr};
+  testing::internal::CaptureStderr();
+  int rc = run_agent(2, argv, ocf::map_env(env), system_clock());
+  return {rc, testing::internal::GetCapturedStderr()};
+}
+
+// One line, the reason Pacemaker shows in crm_mon's failed actions.
+void expect_one_reason(const Answer& a, const std::string& mentions) {
+  EXPECT_EQ(a.stderr_text.rfind("ocf-exit-reason:", 0), 0u) << a.stderr_text;
+  EXPECT_EQ(std::count(a.stderr_text.begin(), a.stderr_text.end(), '\n'), 1) << a.stderr_text;
+  EXPECT_NE(a.stderr_text.find(mentions), std::string::npos) << a.stderr_text;
+}
+
+TEST(EventDaemonAgent, ValidateAllAcceptsTheDefaults) {
+  EXPECT_EQ(run("validate-all", {}).rc, 0);
+  EXPECT_EQ(run("validate-all", {{"OCF_RESKEY_heartbeat_paths", "/dev/null"},
+                                 {"OCF_RESKEY_self_fence", "command"},
+                                 {"OCF_RESKEY_self_fence_command", "/bin/true now"}}).rc, 0);
+}
+
+TEST(EventDaemonAgent, InvalidEverywhereIsNotConfigured) {
+  auto a = run("validate-all", {{"OCF_RESKEY_isolation", "bogus"}});
+  EXPECT_EQ(a.rc, 6);
+  expect_one_reason(a, "bogus");
+  a = run("validate-all", {{"OCF_RESKEY_heartbeat_interval", "soon"}});
+  EXPECT_EQ(a.rc, 6);
+  expect_one_reason(a, "soon");
+  // A command self-fence with no command.
+  a = run("start", {{"OCF_RESKEY_self_fence", "command"}});
+  EXPECT_EQ(a.rc, 6);
+  expect_one_reason(a, "self");
+}
+
+TEST(EventDaemonAgent, MissingBinaryIsNotInstalled) {
+  auto a = run("validate-all", {{"OCF_RESKEY_binary", "/nonexistent/vmha-eventd"}});
+  EXPECT_EQ(a.rc, 5);
+  expect_one_reason(a, "/nonexistent/vmha-eventd");
+}
+
+TEST(EventDaemonAgent, WhatThisNodeLacksIsAnArgumentError) {
+  auto a = run("validate-all", {{"OCF_RESKEY_heartbeat_paths", "/dev/null /nonexistent/hb"}});
+  EXPECT_EQ(a.rc, 2);
+  expect_one_reason(a, "/nonexistent/hb");
+  a = run("start", {{"OCF_RESKEY_pill_devices", "/nonexistent/pill"}});
+  EXPECT_EQ(a.rc, 2);
+  expect_one_reason(a, "/nonexistent/pill");
+  a = run("validate-all", {{"OCF_RESKEY_self_fence", "command"},
+                           {"OCF_RESKEY_self_fence_command", "/nonexistent/fence-me now"}});
+  EXPECT_EQ(a.rc, 2);
+  expect_one_reason(a, "/nonexistent/fence-me");
+}
+
+TEST(EventDaemonAgent, UnknownActionAndStopOfBadConfiguration) {
+  auto a = run("bogus", {});
+  EXPECT_EQ(a.rc, 3);
+  expect_one_reason(a, "bogus");
+  // Nothing could have started from it: monitor says not running, stop succeeds.
+  std::map<std::string, std::string> missing{{"OCF_RESKEY_pidfile", "/nonexistent/eventd.pid"},
+                                             {"OCF_RESKEY_heartbeat_paths", "/nonexistent/hb"}};
+  EXPECT_EQ(run("monitor", missing).rc, 7);
+  EXPECT_EQ(run("stop", missing).rc, 0);
+}
+
+}  // namespace
+}  // namespace vmha::eventd_agent
