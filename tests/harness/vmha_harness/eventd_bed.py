@@ -6,6 +6,7 @@ bench/events, so both measure the same thing."""
 
 import os
 import re
+import sqlite3
 import xml.etree.ElementTree as ET
 
 from . import disk, proc
@@ -18,12 +19,13 @@ from .nbd import NbdExport
 
 class EventdBed(proc.Peer):
     def __init__(self, name="ev1", subnet_index=31, listen_addr="127.0.0.95",
-                 migration_ports=(49500, 49515), eventd_params=()):
+                 migration_ports=(49500, 49515), eventd_params=(), eventd_meta=()):
         self.name = name
         self.subnet_index = subnet_index
         self.listen_addr = listen_addr
         self.migration_ports = migration_ports
         self.eventd_params = list(eventd_params)
+        self.eventd_meta = list(eventd_meta)
         self.lv = None
         self.cluster = None
         self._closers = []
@@ -51,6 +53,7 @@ class EventdBed(proc.Peer):
         self.host.run(["pcs", "resource", "create", "eventd", "ocf:vmha:EventDaemon",
                        f"hypervisor={self.hypervisor}", f"logfile={self.logfile}",
                        f"journal={self.journal}", "libvirt_grace=1000", *self.eventd_params,
+                       *(["meta", *self.eventd_meta] if self.eventd_meta else []),
                        "op", "monitor", "interval=5s"])
         proc.wait_until(lambda: self.started("eventd"), 30, what="eventd to start")
         proc.wait_until(lambda: "resynchronised" in self.daemon_log(), 20,
@@ -76,6 +79,19 @@ class EventdBed(proc.Peer):
                 return f.read()
         except FileNotFoundError:
             return ""
+
+    def journal_rows(self, subject, what_prefix, kind=None, outcome=None):
+        """The daemon's journal rows about subject whose `what` starts with
+        what_prefix (read-only while the daemon writes: WAL lets both go on)."""
+        db = sqlite3.connect(f"file:{self.journal}?mode=ro", uri=True, timeout=5)
+        try:
+            cur = db.execute("SELECT * FROM events")
+            cols = [c[0] for c in cur.description]
+            rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        finally:
+            db.close()
+        return [r for r in rows if r["subject"] == subject and r["what"].startswith(what_prefix)
+                and (kind is None or r["kind"] == kind) and (outcome is None or r["outcome"] == outcome)]
 
     def attr(self, name):
         cp = self.host.run(["attrd_updater", "-Q", "-n", name], check=False, timeout=20)
