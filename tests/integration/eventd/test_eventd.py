@@ -8,7 +8,6 @@ disks are NBD exports with injectable I/O errors. Guest monitors run every
 import json
 import os
 import signal
-import sqlite3
 import sys
 import time
 import unittest
@@ -48,18 +47,12 @@ class EventDaemonTest(unittest.TestCase):
     def attr(self, name):
         return self.bed.attr(name)
 
+    def attr_absent(self, name):
+        # attrd answers a removed attribute with an empty value.
+        return self.attr(name) in (None, "")
+
     def journal(self, subject, what_prefix, kind=None, outcome=None):
-        """Journal rows about subject whose `what` starts with what_prefix."""
-        # Read-only while the daemon writes: WAL lets both go on.
-        db = sqlite3.connect(f"file:{self.bed.journal}?mode=ro", uri=True, timeout=5)
-        try:
-            rows = db.execute("SELECT * FROM events").fetchall()
-            cols = [c[0] for c in db.execute("SELECT * FROM events").description]
-        finally:
-            db.close()
-        found = [dict(zip(cols, r)) for r in rows]
-        return [r for r in found if r["subject"] == subject and r["what"].startswith(what_prefix)
-                and (kind is None or r["kind"] == kind) and (outcome is None or r["outcome"] == outcome)]
+        return self.bed.journal_rows(subject, what_prefix, kind, outcome)
 
     def assertJournal(self, subject, what_prefix, **kw):
         self.assertTrue(self.journal(subject, what_prefix, **kw),
@@ -88,10 +81,6 @@ class EventDaemonTest(unittest.TestCase):
             return latest is not None and latest >= after + 3 and latest
         return wait(f"records past {after}", progressed, timeout, interval=0.2)
 
-    def domstate(self, name):
-        cp = self.lv.run(["virsh", "domstate", "--reason", name], check=False, timeout=20)
-        return cp.stdout.strip() if cp.returncode == 0 else "absent"
-
     def pause(self, nbd, name):
         nbd.fail_on()
         wait(f"{name} to pause", lambda: self.domstate(name) == "paused (I/O error)", 20)
@@ -107,6 +96,7 @@ class EventDaemonTest(unittest.TestCase):
         # crm_mon -A lists node attributes, but hides Pacemaker's own "#" ones.
         attrs = {a.get("name"): a.get("value") for a in self.crm_mon().iter("attribute")}
         self.assertEqual(attrs.get("vmha-paused-io"), "1", "crm_mon -A shows it")
+        self.assertEqual(attrs.get("vmha-guest-autor"), "paused-io", "the guest's own attribute")
         last = disk.latest_counter(image)
         nbd.fail_off()
         t0 = time.monotonic()
@@ -114,7 +104,14 @@ class EventDaemonTest(unittest.TestCase):
         log(f"storage back -> resumed: {(time.monotonic() - t0) * 1000:.0f} ms")
         self.wait_writing(image, last)
         wait("vmha-paused-io=0", lambda: self.attr("vmha-paused-io") == "0")
+        wait("vmha-guest-autor removed", lambda: self.attr_absent("vmha-guest-autor"))
         self.assertEqual(self.attr("#health-vmha-storage"), "green")
+        node = self.host.name
+        self.assertJournal(node, "vmha-paused-io=1", kind="state")
+        self.assertJournal(node, "vmha-guest-autor=paused-io", kind="state")
+        self.assertJournal(node, "vmha-guest-autor removed", kind="state")
+        self.assertJournal(node, "#health-vmha-storage=yellow", kind="state")
+        self.assertJournal("autor", "started", kind="detection")
         self.assertJournal("autor", "I/O error", kind="detection")
         self.assertJournal("autor", "paused on I/O error", kind="detection")
         self.assertJournal("autor", "resume", kind="action", outcome="ok")
@@ -172,6 +169,8 @@ class EventDaemonTest(unittest.TestCase):
             time.sleep(0.5)
         self.host.run(["attrd_updater", "-n", "vmha-maintenance", "-D"])
         wait("the resume once maintenance ends", lambda: self.domstate("maint").startswith("running"), 15)
+        wait("the journal to note it", lambda: self.journal(node, "maintenance left", kind="detection"), 15)
+        self.assertJournal("maint", "resume", kind="action", outcome="ok")
 
     def test_reloaded_policy_is_followed(self):
         # guest_shutdown changed on a running guest: the agent's reload
@@ -189,12 +188,78 @@ class EventDaemonTest(unittest.TestCase):
 
     def test_leave_paused_is_left(self):
         nbd, _ = self.guest("leave", resume_behavior="leave_paused")
+        # The README's per-guest rule: a service that lives with the guest
+        # stops while the guest is not running normally.
+        self.host.run(["pcs", "resource", "create", "leave-svc", "ocf:pacemaker:Dummy"])
+        self.addCleanup(self.host.run, ["pcs", "resource", "delete", "leave-svc", "--force"],
+                        check=False, timeout=60)
+        self.host.run(["pcs", "constraint", "colocation", "add", "leave-svc", "with", "leave", "INFINITY"])
+        self.host.run(["pcs", "constraint", "location", "leave-svc", "rule", "score=-INFINITY",
+                       "defined", "vmha-guest-leave"])
+        wait("leave-svc to start", lambda: self.bed.started("leave-svc"))
         self.pause(nbd, "leave")
+        wait("leave-svc to stop by the rule", lambda: not self.bed.started("leave-svc"))
         nbd.fail_off()
         end = time.monotonic() + 5
         while time.monotonic() < end:
             self.assertEqual(self.domstate("leave"), "paused (I/O error)")
             time.sleep(0.5)
+        self.assertEqual(self.attr("vmha-guest-leave"), "paused-io")
+        self.assertJournal("leave", "paused on I/O error", kind="detection")
+        self.assertFalse(self.journal("leave", "resume", kind="action"), "nothing resumed it")
+        self.assertFalse(self.bed.started("leave-svc"))
+        self.lv.run(["virsh", "resume", "leave"])
+        wait("vmha-guest-leave removed", lambda: self.attr_absent("vmha-guest-leave"))
+        wait("leave-svc to start again", lambda: self.bed.started("leave-svc"))
+
+    def paused_guest(self, name, **params):
+        """A guest paused on I/O errors; returns (nbd, image, what must not
+        change before it resumes: its boots, its start op, its last record)."""
+        nbd, image = self.guest(name, **params)
+        boots = {r.boot_id for r in disk.read_records(image)}
+        starts = self.start_ops(name)
+        self.pause(nbd, name)
+        return nbd, image, (boots, starts, disk.latest_counter(image))
+
+    def expect_resumed_in_place(self, name, image, before):
+        """name runs and writes again in the same boot: no destroy, no new
+        start, no failure reported. Returns how long the resume took (s)."""
+        boots, starts, last = before
+        t0 = time.monotonic()
+        wait(f"the daemon to resume {name}", lambda: self.domstate(name).startswith("running"), 15)
+        took = time.monotonic() - t0
+        self.wait_writing(image, last)
+        self.assertEqual({r.boot_id for r in disk.read_records(image)}, boots)
+        self.assertEqual(self.start_ops(name), starts)
+        self.assertJournal(name, "resume", kind="action", outcome="ok")
+        self.assertFalse(self.journal(name, "destroy"), f"{name} destroyed")
+        self.assertFalse(self.journal(name, "fail-resource"), f"{name} reported failed")
+        return took
+
+    def test_kill_resumes_when_storage_returns_in_time(self):
+        nbd, image, before = self.paused_guest("killr", resume_behavior="kill", kill_paused_after=30)
+        nbd.fail_off()
+        took = self.expect_resumed_in_place("killr", image, before)
+        log(f"kill guest, storage back within kill_paused_after -> resumed: {took * 1000:.0f} ms")
+
+    def test_auto_resume_stays_paused_while_storage_fails(self):
+        # No heartbeat here: the daemon tries a resume every 0.5 s and each
+        # one pauses again at the guest's next write. Stays paused means: not
+        # destroyed, not restarted, no write lands, paused whenever settled.
+        nbd, image, before = self.paused_guest("autos", resume_behavior="auto_resume", kill_paused_after=3)
+        end = time.monotonic() + 6  # twice kill_paused_after, which auto_resume ignores
+        seen = set()
+        while time.monotonic() < end:
+            state = self.domstate("autos")
+            seen.add(state)
+            self.assertIn(state, ("paused (I/O error)", "running (unpaused)"))
+            self.assertEqual(self.attr("vmha-paused-io"), "1")
+            time.sleep(0.3)
+        self.assertIn("paused (I/O error)", seen)
+        self.assertEqual(disk.latest_counter(image), before[2], "a write landed on failing storage")
+        self.assertFalse(self.journal("autos", "destroy"), "auto_resume guest destroyed")
+        nbd.fail_off()
+        self.expect_resumed_in_place("autos", image, before)
 
     def test_kill_deadline_destroys_and_the_cluster_restarts_it(self):
         nbd, image = self.guest("killd", resume_behavior="kill", kill_paused_after=3)
@@ -246,6 +311,9 @@ class EventDaemonTest(unittest.TestCase):
         node = self.host.name
         self.assertJournal(node, "#health-vmha-libvirt=red", kind="state")
         self.assertJournal(node, "#health-vmha-libvirt=green", kind="state")
+        uri = self.bed.hypervisor
+        self.assertJournal(uri, "libvirt not answering", kind="detection")
+        self.assertJournal(uri, "libvirt connected", kind="detection")
 
     def test_quorum_loss_pauses_and_regain_resumes(self):
         # freeze: Pacemaker itself leaves resources alone without quorum, so
@@ -263,17 +331,51 @@ class EventDaemonTest(unittest.TestCase):
         log(f"quorum lost -> guest paused: {(time.monotonic() - t0) * 1000:.0f} ms")
         stuck = disk.latest_counter(image)
         self.assertJournal(self.host.name, "quorum lost", kind="detection")
+        wait("vmha-guest-isolated=paused-quorum", lambda: self.attr("vmha-guest-isolated") == "paused-quorum", 15)
         self.host.run(["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "1"])
         wait("the guest to run again", lambda: self.domstate("isolated").startswith("running"), 15)
         self.wait_writing(image, stuck)
+        wait("vmha-guest-isolated removed", lambda: self.attr_absent("vmha-guest-isolated"), 15)
+        self.assertJournal(self.host.name, "quorum regained", kind="detection")
+        self.assertJournal("isolated", "suspended", kind="detection")
         self.assertJournal("isolated", "pause", kind="action", outcome="ok")
         self.assertJournal("isolated", "resume", kind="action", outcome="ok")
 
-    def test_libvirtd_restart_reconnects_and_resyncs(self):
-        before = self.bed.daemon_log().count("resynchronised")
-        self.lv.restart()
-        wait("a resync after the restart", lambda: self.bed.daemon_log().count("resynchronised") > before, 20)
+    def test_libvirtd_killed_restarted_resyncs_a_pause_it_missed(self):
+        # leave_paused: what the daemon shows afterwards is what it learnt
+        # from the resync, not something it did.
+        nbd, image = self.guest("resync", resume_behavior="leave_paused")
+        self.assertEqual(self.attr("vmha-paused-io"), "0")
+        before = len(self.journal(self.bed.hypervisor, "resynchronised"))
+        os.kill(self.lv.pid, signal.SIGKILL)
+        wait("libvirtd to die", lambda: not proc.pid_alive(self.lv.pid), 15)
+        try:
+            nbd.fail_on()
+            # No libvirtd to ask: QEMU has paused the guest once its records
+            # (one every 50 ms) stop over a whole second.
+            counters = []
+
+            def stalled():
+                counters.append(disk.latest_counter(image))
+                return len(counters) >= 2 and counters[-1] == counters[-2]
+            wait("the guest's writes to stop", stalled, 20, 1.0)
+            self.assertEqual(self.attr("vmha-paused-io"), "0", "nothing told the daemon yet")
+        finally:
+            self.lv.start_libvirtd()
+        t0 = time.monotonic()
+        wait("vmha-paused-io=1 after the resync", lambda: self.attr("vmha-paused-io") == "1", 30)
+        log(f"libvirtd back -> paused guest seen: {(time.monotonic() - t0) * 1000:.0f} ms")
+        self.assertEqual(self.domstate("resync"), "paused (I/O error)")
+        self.assertEqual(self.attr("vmha-guest-resync"), "paused-io")
         self.assertEqual(self.attr("#health-vmha-libvirt"), "green")
+        self.assertGreater(len(self.journal(self.bed.hypervisor, "resynchronised")), before)
+        self.assertJournal(self.bed.hypervisor, "libvirt not answering", kind="detection")
+        self.assertJournal(self.host.name, "vmha-paused-io=1", kind="state")
+        rows = self.journal("resync", "paused on I/O error", kind="detection")
+        self.assertTrue(rows and rows[-1]["detail"] == "found at resync", rows)
+        nbd.fail_off()
+        self.lv.run(["virsh", "resume", "resync"])
+        wait("vmha-paused-io=0", lambda: self.attr("vmha-paused-io") == "0")
 
 
 if __name__ == "__main__":
