@@ -171,6 +171,8 @@ std::vector<std::string> daemon_args(const ocf::Params& p) {
                              "--self-fence=" + p.str("self_fence"),
                              "--libvirt-grace=" + p.str("libvirt_grace") + "ms",
                              "--journal=" + p.str("journal"),
+                             "--journal-max-rows=" + p.str("journal_max_rows"),
+                             "--journal-max-days=" + p.str("journal_max_days"),
                              "--run-dir=" + p.str("run_dir"),
                              "--pidfile=" + p.str("pidfile")};
   if (!p.str("node").empty()) a.push_back("--node=" + p.str("node"));

@@ -1,10 +1,13 @@
 // ocf:vmha:EventDaemon's answers to bad configuration, without starting a
 // daemon: the exit code Pacemaker acts on and the one line it shows.
 #include "libvmha/eventd_agent/agent.h"
+#include "libvmha/ocf/metadata.h"
+#include "libvmha/ocf/params.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
 
@@ -25,6 +28,14 @@ Answer run(const std::string& action, std::map<std::string, std::string> env) {
   testing::internal::CaptureStderr();
   int rc = run_agent(2, argv, ocf::map_env(env), system_clock());
   return {rc, testing::internal::GetCapturedStderr()};
+}
+
+std::string run_meta_data() {
+  char action[] = "meta-data";
+  char* argv[] = {const_cast<char*>("EventDaemon"), action, nullptr};
+  testing::internal::CaptureStdout();
+  EXPECT_EQ(run_agent(2, argv, ocf::map_env({}), system_clock()), 0);
+  return testing::internal::GetCapturedStdout();
 }
 
 // One line, the reason Pacemaker shows in crm_mon's failed actions.
@@ -52,6 +63,20 @@ TEST(EventDaemonAgent, InvalidEverywhereIsNotConfigured) {
   a = run("start", {{"OCF_RESKEY_self_fence", "command"}});
   EXPECT_EQ(a.rc, 6);
   expect_one_reason(a, "self");
+}
+
+TEST(EventDaemonAgent, JournalRetentionReachesTheDaemon) {
+  auto spec = ocf::parse_metadata(run_meta_data());
+  ASSERT_TRUE(spec) << spec.error().message;
+  auto params = ocf::Params::parse(*spec, ocf::map_env({{"OCF_RESKEY_journal_max_rows", "500"},
+                                                         {"OCF_RESKEY_journal_max_days", "7"}}));
+  ASSERT_TRUE(params) << params.error().message;
+  auto args = daemon_args(*params);
+  EXPECT_NE(std::find(args.begin(), args.end(), "--journal-max-rows=500"), args.end());
+  EXPECT_NE(std::find(args.begin(), args.end(), "--journal-max-days=7"), args.end());
+  auto a = run("validate-all", {{"OCF_RESKEY_journal_max_rows", "many"}});
+  EXPECT_EQ(a.rc, 6);
+  expect_one_reason(a, "many");
 }
 
 TEST(EventDaemonAgent, MissingBinaryIsNotInstalled) {
