@@ -300,14 +300,24 @@ class EventDaemonTest(unittest.TestCase):
              lambda: {r.boot_id for r in disk.read_records(image)} - boots, BOOT_TIMEOUT, 0.2)
 
     def test_hung_libvirtd_turns_hypervisor_health_red(self):
+        # The README's rule, on a stand-in for a guest: nothing runs where
+        # libvirt does not answer.
+        self.host.run(["pcs", "resource", "create", "needs-libvirt", "ocf:pacemaker:Dummy"])
+        self.addCleanup(self.host.run, ["pcs", "resource", "delete", "needs-libvirt", "--force"],
+                        check=False, timeout=60)
+        self.host.run(["pcs", "constraint", "location", "needs-libvirt", "rule", "score=-INFINITY",
+                       "#health-vmha-libvirt", "eq", "red"])
+        wait("needs-libvirt to start", lambda: self.bed.started("needs-libvirt"))
         os.kill(self.lv.pid, signal.SIGSTOP)
         try:
             t0 = time.monotonic()
             wait("#health-vmha-libvirt=red", lambda: self.attr("#health-vmha-libvirt") == "red", 20)
             log(f"libvirtd stopped -> health red: {(time.monotonic() - t0) * 1000:.0f} ms")
+            wait("needs-libvirt to stop by the rule", lambda: not self.bed.started("needs-libvirt"))
         finally:
             os.kill(self.lv.pid, signal.SIGCONT)
         wait("#health-vmha-libvirt=green", lambda: self.attr("#health-vmha-libvirt") == "green", 20)
+        wait("needs-libvirt to start again", lambda: self.bed.started("needs-libvirt"))
         node = self.host.name
         self.assertJournal(node, "#health-vmha-libvirt=red", kind="state")
         self.assertJournal(node, "#health-vmha-libvirt=green", kind="state")
