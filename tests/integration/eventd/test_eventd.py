@@ -325,24 +325,53 @@ class EventDaemonTest(unittest.TestCase):
         self.assertJournal(uri, "libvirt not answering", kind="detection")
         self.assertJournal(uri, "libvirt connected", kind="detection")
 
-    def test_quorum_loss_pauses_and_regain_resumes(self):
+    def freeze_without_quorum(self):
         # freeze: Pacemaker itself leaves resources alone without quorum, so
-        # what happens to the guest is the daemon's isolation response.
+        # what happens to the guest is the daemon's doing.
         self.host.run(["crm_attribute", "-t", "crm_config", "-n", "no-quorum-policy", "-v", "freeze"])
         self.addCleanup(self.host.run, ["crm_attribute", "-t", "crm_config", "-n", "no-quorum-policy",
                                         "-v", "stop"], check=False)
+
+    def set_expected_votes(self, n):
+        """2: a second (absent) vote, this partition falls below quorum; 1: quorate."""
+        self.host.run(["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", str(n)])
+        if n != 1:
+            self.addCleanup(self.host.run, ["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "1"],
+                            check=False)
+
+    def test_pause_spanning_a_quorum_loss_is_never_resumed(self):
+        # Paused on I/O, then cut off: the majority may have restarted the
+        # guest elsewhere meanwhile, so storage and quorum coming back do
+        # not resume this copy.
+        self.freeze_without_quorum()
+        nbd, _ = self.guest("cutoff", resume_behavior="auto_resume")
+        self.pause(nbd, "cutoff")
+        node = self.host.name
+        lost = len(self.journal(node, "quorum lost"))
+        regained = len(self.journal(node, "quorum regained"))
+        self.set_expected_votes(2)
+        wait("the daemon to see quorum lost", lambda: len(self.journal(node, "quorum lost")) > lost, 15)
+        nbd.fail_off()
+        self.set_expected_votes(1)
+        wait("the daemon to see quorum again", lambda: len(self.journal(node, "quorum regained")) > regained, 15)
+        end = time.monotonic() + 4  # eight of the daemon's resume retries
+        while time.monotonic() < end:
+            self.assertEqual(self.domstate("cutoff"), "paused (I/O error)")
+            time.sleep(0.25)
+        self.assertFalse(self.journal("cutoff", "resume", kind="action"), "resumed after a quorum loss")
+        self.assertEqual(self.attr("vmha-guest-cutoff"), "paused-io")
+
+    def test_quorum_loss_pauses_and_regain_resumes(self):
+        self.freeze_without_quorum()
         _, image = self.guest("isolated")
-        # A second (absent) vote: this partition falls below quorum.
-        self.host.run(["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "2"])
-        self.addCleanup(self.host.run, ["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "1"],
-                        check=False)
+        self.set_expected_votes(2)
         t0 = time.monotonic()
         wait("the guest to be paused", lambda: self.domstate("isolated") == "paused (user)", 15)
         log(f"quorum lost -> guest paused: {(time.monotonic() - t0) * 1000:.0f} ms")
         stuck = disk.latest_counter(image)
         self.assertJournal(self.host.name, "quorum lost", kind="detection")
         wait("vmha-guest-isolated=paused-quorum", lambda: self.attr("vmha-guest-isolated") == "paused-quorum", 15)
-        self.host.run(["corosync-cmapctl", "-s", "quorum.expected_votes", "u32", "1"])
+        self.set_expected_votes(1)
         wait("the guest to run again", lambda: self.domstate("isolated").startswith("running"), 15)
         self.wait_writing(image, stuck)
         wait("vmha-guest-isolated removed", lambda: self.attr_absent("vmha-guest-isolated"), 15)
