@@ -21,10 +21,16 @@ const char* to_string(Command::Kind k) {
 
 Supervisor::Supervisor(SupervisorOptions options) : opt_(std::move(options)) {}
 
+bool Supervisor::shown_io_paused(const GuestView& g) const {
+  if (g.condition == virt::Condition::kPausedIoError) return true;
+  return g.condition == virt::Condition::kRunning && g.resume_failed &&
+         now_ - g.resumed_at < opt_.resume_settle;
+}
+
 int Supervisor::paused_count() const {
   int n = 0;
   for (const auto& [name, g] : guests_)
-    if (g.policy && g.condition == virt::Condition::kPausedIoError) ++n;
+    if (g.policy && shown_io_paused(g)) ++n;
   return n;
 }
 
@@ -50,7 +56,8 @@ void Supervisor::publish_guests(std::vector<Command>& out) {
   std::map<std::string, std::string> want;
   for (const auto& [name, g] : guests_)
     if (g.policy && !g.policy->resource.empty())
-      want[g.policy->resource] = guest_attr_value(g.condition, g.shown_paused_for_quorum);
+      want[g.policy->resource] = shown_io_paused(g) ? "paused-io"
+                                                    : guest_attr_value(g.condition, g.shown_paused_for_quorum);
   // A resource seen for the first time gets a removal too: an attribute left
   // by an earlier daemon for a guest that runs by now must go.
   for (const auto& [rsc, value] : want) {
@@ -96,8 +103,8 @@ void Supervisor::mark_io_paused(GuestView& g, int64_t now_wall_s, Millis now,
   if (g.condition == virt::Condition::kPausedIoError) return;
   g.condition = virt::Condition::kPausedIoError;
   journal(out, g.name, "paused on I/O error", "");
-  if (g.resumed_from_pause_since > 0 && now - g.resumed_at < opt_.resume_settle)
-    g.paused_since = g.resumed_from_pause_since;
+  g.resume_failed = g.resumed_from_pause_since > 0 && now - g.resumed_at < opt_.resume_settle;
+  if (g.resume_failed) g.paused_since = g.resumed_from_pause_since;
   entered_io_pause(g, now_wall_s, out);
 }
 
@@ -116,6 +123,7 @@ void Supervisor::entered_io_pause(GuestView& g, int64_t now_wall_s, std::vector<
 
 std::vector<Command> Supervisor::on_event(const virt::DomainEvent& e, int64_t now_wall_s, Millis now) {
   std::vector<Command> out;
+  now_ = now;
   switch (e.kind) {
     case virt::EventKind::kConnected:
       libvirt_connected_ = true;
@@ -195,6 +203,7 @@ void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, Mi
   if (g.condition != virt::Condition::kPausedOther) g.shown_paused_for_quorum = false;
   if (e.event == VIR_DOMAIN_EVENT_STARTED) {
     g.paused_since = 0;
+    g.resume_failed = false;
     g.paused_by_isolation = false;
     // The agent writes the policy right after start; the next resync or
     // metadata read brings it. Until then the guest is not treated as HA.
@@ -314,6 +323,7 @@ std::vector<Command> Supervisor::on_maintenance(bool on) {
 
 std::vector<Command> Supervisor::tick(int64_t now_wall_s, Millis now) {
   std::vector<Command> out;
+  now_ = now;
   if (!libvirt_connected_ && libvirt_lost_at_ && now - *libvirt_lost_at_ >= opt_.libvirt_grace) {
     std::string want = maintenance_ ? "green" : "red";
     if (published_libvirt_ != want) {

@@ -107,6 +107,8 @@ class Supervisor {
     // retries never push the kill deadline back.
     int64_t resumed_from_pause_since = 0;
     Millis resumed_at{0};
+    // The last resume did not hold (paused again within resume_settle).
+    bool resume_failed = false;
   };
   const std::map<std::string, GuestView>& guests() const { return guests_; }
   bool quorate() const { return quorate_; }
@@ -126,6 +128,11 @@ class Supervisor {
   void journal(std::vector<Command>& out, const std::string& subject, const std::string& what,
                const std::string& detail);
   int paused_count() const;
+  // Paused on an I/O error as the attributes show it: once a resume did not
+  // hold, the next one counts only after resume_settle, so retries on
+  // still-failing storage do not flap every attribute twice a second (the
+  // first resume after a pause clears them at once).
+  bool shown_io_paused(const GuestView& g) const;
 
   SupervisorOptions opt_;
   std::map<std::string, GuestView> guests_;
@@ -140,6 +147,7 @@ class Supervisor {
   bool maintenance_ = false;
   bool libvirt_connected_ = false;
   std::optional<Millis> libvirt_lost_at_;
+  Millis now_{0};  // the latest time on_event() or tick() was given
 };
 
 }  // namespace vmha::eventd

@@ -163,6 +163,35 @@ TEST_F(SupervisorTest, ResumeWaitsForAGreenHeartbeat) {
   EXPECT_EQ(attr(resumed, kPausedCountAttr), "0");
 }
 
+TEST_F(SupervisorTest, ResumesOnFailingStorageDoNotFlapTheAttributes) {
+  resync({running("a", policy_xml("auto_resume", 80))});
+  pause_io("a");
+  // Each retry: resumed, paused again at the next write. The first resume
+  // clears the attributes (it may well hold); once one did not, the next
+  // ones change nothing until they hold for resume_settle.
+  for (int i = 0; i < 5; ++i) {
+    std::vector<Command> all = advance(1);
+    auto r = event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED));
+    all.insert(all.end(), r.begin(), r.end());
+    auto p = pause_io("a");
+    all.insert(all.end(), p.begin(), p.end());
+    if (i == 0) {
+      EXPECT_EQ(attr(r, kPausedCountAttr), "0");
+      continue;
+    }
+    EXPECT_TRUE(of(all, K::kSetAttr).empty()) << "retry " << i;
+    EXPECT_TRUE(of(all, K::kRemoveAttr).empty()) << "retry " << i;
+  }
+  // A resume that holds clears them once it has settled.
+  advance(1);
+  auto r = event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED));
+  EXPECT_FALSE(attr(r, kPausedCountAttr).has_value());
+  auto settled = advance(6);
+  EXPECT_EQ(attr(settled, kPausedCountAttr), "0");
+  EXPECT_EQ(attr(settled, kStorageHealthAttr), "green");
+  EXPECT_TRUE(removes(settled, "vmha-guest-rsc-auto_resume"));
+}
+
 TEST_F(SupervisorTest, QuorumLossPausesAndRegainResumesOnlyOwnPauses) {
   resync({running("a", policy_xml("auto_resume", 80)), running("b", policy_xml("auto_resume", 80)),
           running("plain", std::nullopt)});
