@@ -7,7 +7,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -142,19 +141,22 @@ Outcome stop(const ocf::Params& p, Clock& clock, Millis budget) {
   return {Rc::kSuccess, killed ? "vmha-eventd killed" : "vmha-eventd stopped"};
 }
 
-// What this node lacks for the configuration (OCF_ERR_ARGS: it may hold
-// elsewhere): the shared paths and the self-fence command must be here.
-std::optional<std::string> missing_here(const ocf::Params& p) {
-  for (const auto& w : words(p.str("heartbeat_paths")))
-    if (access(w.c_str(), R_OK | W_OK) != 0)
-      return "heartbeat path " + w + " is not accessible on this node: " + std::strerror(errno);
-  for (const auto& w : words(p.str("pill_devices")))
-    if (access(w.c_str(), R_OK | W_OK) != 0)
-      return "pill device " + w + " is not accessible on this node: " + std::strerror(errno);
+// The self-fence command must be runnable here (OCF_ERR_ARGS: it may be
+// elsewhere): a node that cannot fence itself must not pretend to watch its
+// pill. Found as posix_spawnp finds it. Shared paths are not checked: one
+// missing or hung is an alarm the daemon reports (red), not a reason to stop
+// watching, and checking could block on a hung network filesystem.
+std::optional<std::string> missing_here(const ocf::Params& p, const ocf::EnvLookup& env) {
   auto cmd = words(p.str("self_fence_command"));
-  if (p.str("self_fence") == "command" && !cmd.empty() && access(cmd[0].c_str(), X_OK) != 0)
-    return "self_fence_command " + cmd[0] + " is not executable on this node: " + std::strerror(errno);
-  return std::nullopt;
+  if (p.str("self_fence") != "command" || cmd.empty()) return std::nullopt;
+  const std::string& prog = cmd[0];
+  if (prog.find('/') != std::string::npos) {
+    if (access(prog.c_str(), X_OK) == 0) return std::nullopt;
+  } else {
+    for (const auto& dir : split(env("PATH").value_or("/usr/sbin:/usr/bin:/sbin:/bin"), ':'))
+      if (!dir.empty() && access((dir + "/" + prog).c_str(), X_OK) == 0) return std::nullopt;
+  }
+  return "self_fence_command " + prog + " is not an executable on this node";
 }
 
 }  // namespace
@@ -208,7 +210,7 @@ int run_agent(int argc, char** argv, const ocf::EnvLookup& env, Clock& clock) {
   if (action == "stop") return finish(stop(*params, clock, budget));
   if (access(params->str("binary").c_str(), X_OK) != 0)
     return finish({Rc::kErrInstalled, params->str("binary") + " is not installed (set binary=)"});
-  if (auto why = missing_here(*params)) return finish({Rc::kErrArgs, *why});
+  if (auto why = missing_here(*params, env)) return finish({Rc::kErrArgs, *why});
   if (action == "validate-all") return finish({Rc::kSuccess, "parameters are valid"});
   return finish(start(*params, clock, budget));
 }

@@ -85,17 +85,28 @@ TEST(EventDaemonAgent, MissingBinaryIsNotInstalled) {
   expect_one_reason(a, "/nonexistent/vmha-eventd");
 }
 
-TEST(EventDaemonAgent, WhatThisNodeLacksIsAnArgumentError) {
-  auto a = run("validate-all", {{"OCF_RESKEY_heartbeat_paths", "/dev/null /nonexistent/hb"}});
-  EXPECT_EQ(a.rc, 2);
-  expect_one_reason(a, "/nonexistent/hb");
-  a = run("start", {{"OCF_RESKEY_pill_devices", "/nonexistent/pill"}});
-  EXPECT_EQ(a.rc, 2);
-  expect_one_reason(a, "/nonexistent/pill");
-  a = run("validate-all", {{"OCF_RESKEY_self_fence", "command"},
-                           {"OCF_RESKEY_self_fence_command", "/nonexistent/fence-me now"}});
+TEST(EventDaemonAgent, ASelfFenceCommandMissingHereIsAnArgumentError) {
+  std::map<std::string, std::string> missing{{"OCF_RESKEY_self_fence", "command"},
+                                             {"OCF_RESKEY_self_fence_command", "/nonexistent/fence-me now"}};
+  auto a = run("validate-all", missing);
   EXPECT_EQ(a.rc, 2);
   expect_one_reason(a, "/nonexistent/fence-me");
+  a = run("start", missing);
+  EXPECT_EQ(a.rc, 2);
+  expect_one_reason(a, "/nonexistent/fence-me");
+  // Without a slash it is looked up in PATH, as it will be run.
+  EXPECT_EQ(run("validate-all", {{"OCF_RESKEY_self_fence", "command"},
+                                 {"OCF_RESKEY_self_fence_command", "true now"}}).rc, 0);
+  EXPECT_EQ(run("validate-all", {{"OCF_RESKEY_self_fence", "command"},
+                                 {"OCF_RESKEY_self_fence_command", "true now"},
+                                 {"PATH", "/nonexistent"}}).rc, 2);
+}
+
+TEST(EventDaemonAgent, MissingSharedPathsAreTheDaemonsAlarmNotAConfigurationError) {
+  // A node whose storage is gone must still run the daemon (red health,
+  // the pill watch): validation does not look at shared paths.
+  EXPECT_EQ(run("validate-all", {{"OCF_RESKEY_heartbeat_paths", "/nonexistent/hb"},
+                                 {"OCF_RESKEY_pill_devices", "/nonexistent/pill"}}).rc, 0);
 }
 
 TEST(EventDaemonAgent, UnknownActionAndStopOfBadConfiguration) {
