@@ -300,24 +300,33 @@ class EventDaemonTest(unittest.TestCase):
              lambda: {r.boot_id for r in disk.read_records(image)} - boots, BOOT_TIMEOUT, 0.2)
 
     def test_hung_libvirtd_turns_hypervisor_health_red(self):
-        # The README's rule, on a stand-in for a guest: nothing runs where
-        # libvirt does not answer.
-        self.host.run(["pcs", "resource", "create", "needs-libvirt", "ocf:pacemaker:Dummy"])
-        self.addCleanup(self.host.run, ["pcs", "resource", "delete", "needs-libvirt", "--force"],
-                        check=False, timeout=60)
-        self.host.run(["pcs", "constraint", "location", "needs-libvirt", "rule", "score=-INFINITY",
-                       "#health-vmha-libvirt", "eq", "red"])
-        wait("needs-libvirt to start", lambda: self.bed.started("needs-libvirt"))
+        # The README's rule (-50, below 0 and above minus the stickiness), on
+        # stand-ins for guests: one already running stays, a new one is not
+        # placed where libvirt does not answer.
+        for rsc in ("runs-on", "comes-new"):
+            self.host.run(["pcs", "resource", "create", rsc, "ocf:pacemaker:Dummy",
+                           "meta", "resource-stickiness=100"]
+                          + (["target-role=Stopped"] if rsc == "comes-new" else []))
+            self.addCleanup(self.host.run, ["pcs", "resource", "delete", rsc, "--force"],
+                            check=False, timeout=60)
+            self.host.run(["pcs", "constraint", "location", rsc, "rule", "score=-50",
+                           "#health-vmha-libvirt", "eq", "red"])
+        wait("runs-on to start", lambda: self.bed.started("runs-on"))
         os.kill(self.lv.pid, signal.SIGSTOP)
         try:
             t0 = time.monotonic()
             wait("#health-vmha-libvirt=red", lambda: self.attr("#health-vmha-libvirt") == "red", 20)
             log(f"libvirtd stopped -> health red: {(time.monotonic() - t0) * 1000:.0f} ms")
-            wait("needs-libvirt to stop by the rule", lambda: not self.bed.started("needs-libvirt"))
+            self.host.run(["pcs", "resource", "enable", "comes-new"])
+            # Until the cluster has nothing left to do: then a start that was
+            # going to happen has happened.
+            self.host.run(["crm_resource", "--wait", "--timeout=30s"], timeout=60)
+            self.assertFalse(self.bed.started("comes-new"), "a new resource was placed on red libvirt")
+            self.assertTrue(self.bed.started("runs-on"), "a running resource was moved off red libvirt")
         finally:
             os.kill(self.lv.pid, signal.SIGCONT)
         wait("#health-vmha-libvirt=green", lambda: self.attr("#health-vmha-libvirt") == "green", 20)
-        wait("needs-libvirt to start again", lambda: self.bed.started("needs-libvirt"))
+        wait("comes-new to start once libvirt is green", lambda: self.bed.started("comes-new"))
         node = self.host.name
         self.assertJournal(node, "#health-vmha-libvirt=red", kind="state")
         self.assertJournal(node, "#health-vmha-libvirt=green", kind="state")
