@@ -1,11 +1,7 @@
 #include "libvmha/fence/spec.h"
 
-#include <libxml/parser.h>
-#include <libxml/tree.h>
-
-#include <memory>
-
 #include "libvmha/base/strings.h"
+#include "libvmha/fence/metadata_xml.h"
 
 namespace vmha::fence {
 namespace {
@@ -18,24 +14,10 @@ std::string normalize(std::string_view key) {
   return out;
 }
 
-std::optional<std::string> attr(xmlNode* node, const char* name) {
-  xmlChar* v = xmlGetProp(node, reinterpret_cast<const xmlChar*>(name));
+std::optional<std::string> attr(const XmlElement& e, std::string_view name) {
+  const std::string* v = e.attribute(name);
   if (v == nullptr) return std::nullopt;
-  std::string out(reinterpret_cast<const char*>(v));
-  xmlFree(v);
-  return out;
-}
-
-bool is(xmlNode* node, const char* name) {
-  return node->type == XML_ELEMENT_NODE &&
-         xmlStrcmp(node->name, reinterpret_cast<const xmlChar*>(name)) == 0;
-}
-
-xmlNode* child(xmlNode* parent, const char* name) {
-  for (xmlNode* c = parent->children; c != nullptr; c = c->next) {
-    if (is(c, name)) return c;
-  }
-  return nullptr;
+  return *v;
 }
 
 // "-a, --ip=[ip]", "--hexadecimal-kg=[key]", "-P, --lanplus"
@@ -63,38 +45,30 @@ bool secret_name(std::string_view name) {
   return (password && name.find("script") == std::string_view::npos) || name == "hexadecimal_kg";
 }
 
-Result<ParamSpec> parse_param(xmlNode* node) {
+Result<ParamSpec> parse_param(const XmlElement& node) {
   ParamSpec p;
   p.name = attr(node, "name").value_or("");
   if (p.name.empty()) return make_error(Errc::kInternal, "metadata: a parameter has no name");
   p.required = attr(node, "required").value_or("0") == "1";
   p.deprecated = attr(node, "deprecated").value_or("0") == "1";
   p.secret = secret_name(p.name);
-  if (xmlNode* g = child(node, "getopt")) parse_getopt(attr(g, "mixed").value_or(""), p);
+  if (const XmlElement* g = node.child("getopt")) parse_getopt(attr(*g, "mixed").value_or(""), p);
   if (p.long_opt.empty()) p.long_opt = p.name;
-  xmlNode* content = child(node, "content");
+  const XmlElement* content = node.child("content");
   if (content == nullptr) {
     return make_error(Errc::kInternal, "metadata: parameter " + p.name + " has no <content>");
   }
-  auto type = parse_type(attr(content, "type").value_or(""));
+  auto type = parse_type(attr(*content, "type").value_or(""));
   if (!type)
     return make_error(Errc::kInternal, "metadata: parameter " + p.name + " has a bad type");
   p.type = *type;
-  p.default_value = attr(content, "default");
-  if (xmlNode* d = child(node, "shortdesc")) {
-    xmlChar* text = xmlNodeGetContent(d);
-    if (text != nullptr) p.shortdesc = reinterpret_cast<const char*>(text);
-    xmlFree(text);
-  }
-  for (xmlNode* o = content->children; o != nullptr; o = o->next) {
-    if (is(o, "option")) p.choices.push_back(attr(o, "value").value_or(""));
+  p.default_value = attr(*content, "default");
+  if (const XmlElement* d = node.child("shortdesc")) p.shortdesc = d->text;
+  for (const XmlElement& o : content->children) {
+    if (o.name == "option") p.choices.push_back(attr(o, "value").value_or(""));
   }
   return p;
 }
-
-struct DocFree {
-  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
-};
 
 }  // namespace
 
@@ -124,19 +98,16 @@ const ParamSpec* AgentSpec::canonical(std::string_view name) const {
 }
 
 Result<AgentSpec> parse_agent_spec(std::string_view metadata_xml) {
-  std::unique_ptr<xmlDoc, DocFree> doc(
-      xmlReadMemory(metadata_xml.data(), static_cast<int>(metadata_xml.size()), "metadata.xml",
-                    nullptr, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING));
-  if (!doc) return make_error(Errc::kInternal, "metadata: not well-formed XML");
-  xmlNode* root = xmlDocGetRootElement(doc.get());
-  if (root == nullptr || !is(root, "resource-agent")) {
+  auto root = parse_metadata_xml(metadata_xml);
+  if (!root) return root.error();
+  if (root->name != "resource-agent") {
     return make_error(Errc::kInternal, "metadata: root element is not <resource-agent>");
   }
   AgentSpec spec;
-  spec.name = attr(root, "name").value_or("");
-  if (xmlNode* params = child(root, "parameters")) {
-    for (xmlNode* n = params->children; n != nullptr; n = n->next) {
-      if (!is(n, "parameter")) continue;
+  spec.name = attr(*root, "name").value_or("");
+  if (const XmlElement* params = root->child("parameters")) {
+    for (const XmlElement& n : params->children) {
+      if (n.name != "parameter") continue;
       auto p = parse_param(n);
       if (!p) return p.error();
       spec.params.push_back(std::move(*p));
@@ -151,9 +122,9 @@ Result<AgentSpec> parse_agent_spec(std::string_view metadata_xml) {
       if (!q.deprecated && q.long_opt == p.long_opt) p.canonical = q.name;
     }
   }
-  if (xmlNode* actions = child(root, "actions")) {
-    for (xmlNode* n = actions->children; n != nullptr; n = n->next) {
-      if (is(n, "action")) spec.actions.push_back(attr(n, "name").value_or(""));
+  if (const XmlElement* actions = root->child("actions")) {
+    for (const XmlElement& n : actions->children) {
+      if (n.name == "action") spec.actions.push_back(attr(n, "name").value_or(""));
     }
   }
   return spec;

@@ -1,13 +1,8 @@
 // The fence_vmha_ipmi spec the fence tests parse against (its real metadata).
 #pragma once
 
-#include <string_view>
-
+#include "embedded_metadata.h"
 #include "libvmha/fence/spec.h"
-
-namespace vmha::embedded {
-std::string_view fence_vmha_ipmi_xml();
-}
 
 namespace vmha::fence {
 

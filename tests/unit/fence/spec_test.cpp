@@ -2,10 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace vmha::embedded {
-std::string_view fence_vmha_ipmi_xml();
-std::string_view fence_vmha_disk_xml();
-}  // namespace vmha::embedded
+#include "embedded_metadata.h"
 
 namespace vmha::fence {
 namespace {
