@@ -5,6 +5,7 @@
 #include <string>
 
 #include "libvmha/base/log.h"
+#include "libvmha/fence/exit_code.h"
 
 namespace vmha::fence {
 namespace {
@@ -37,9 +38,9 @@ Status confirm(PowerState want, const DriverTiming& t, PowerDevice& device, Cloc
       last = s.error().message;
     }
     if (deadline.expired()) {
-      return make_error(Errc::kTimeout, std::string("the target did not report ") + upper(want) +
-                                            " within power_timeout (" + secs(t.power_timeout) +
-                                            "): " + last + "; raise power_timeout if it is slow");
+      return unconfirmed_change(want, std::string("the target did not report ") + upper(want) +
+                                          " within power_timeout (" + secs(t.power_timeout) +
+                                          "): " + last + "; raise power_timeout if it is slow");
     }
     clock.sleep_for(std::max(Millis(1), std::min(t.status_sleep, deadline.remaining())));
   }

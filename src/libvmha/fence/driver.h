@@ -22,7 +22,7 @@ struct DriverTiming {
 
 // Returns the exit code for a completed action (0; 2 for `status` of an off
 // target); an Error when the action failed. kTimeout when the state change
-// was not confirmed within power_timeout.
+// was not confirmed within power_timeout (unconfirmed_change: exit 6/7).
 Result<int> run_action(Action action, Method method, const DriverTiming& timing,
                        PowerDevice& device, Clock& clock, std::ostream& out);
 

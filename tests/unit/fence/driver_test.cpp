@@ -4,6 +4,8 @@
 
 #include <sstream>
 
+#include "libvmha/fence/exit_code.h"
+
 namespace vmha::fence {
 namespace {
 
@@ -89,14 +91,31 @@ TEST(FenceDriver, AlreadyInStateDoesNothing) {
   EXPECT_EQ(d.calls, std::vector<std::string>{"status"});
 }
 
-TEST(FenceDriver, UnconfirmedChangeTimesOutAtPowerTimeout) {
+TEST(FenceDriver, UnconfirmedOffIsWaitingOffAtPowerTimeout) {
   FakeDevice d;
   d.lag = 1000;
   ManualClock clock;
   Outcome r = run(Action::kOff, d, clock);
   ASSERT_FALSE(r.result.ok());
   EXPECT_EQ(r.result.error().code, Errc::kTimeout);
+  // fence-agents' EC_WAITING_OFF, and its words.
+  EXPECT_EQ(to_int(exit_code_for(r.result.error())), 7);
+  EXPECT_TRUE(r.result.error().message.starts_with("Timed out waiting to power OFF: "))
+      << r.result.error().message;
   EXPECT_EQ(clock.now(), Millis(12'000));
+}
+
+TEST(FenceDriver, UnconfirmedOnIsWaitingOn) {
+  FakeDevice d;
+  d.state = PowerState::kOff;
+  d.ignore_on = true;
+  ManualClock clock;
+  Outcome r = run(Action::kOn, d, clock);
+  ASSERT_FALSE(r.result.ok());
+  EXPECT_EQ(to_int(exit_code_for(r.result.error())), 6);
+  EXPECT_TRUE(r.result.error().message.starts_with("Timed out waiting to power ON: "))
+      << r.result.error().message;
+  EXPECT_EQ(r.out, "");
 }
 
 TEST(FenceDriver, RebootOnOffConfirmsOffThenPowersOn) {
@@ -114,9 +133,15 @@ TEST(FenceDriver, RebootSucceedsOnceOffEvenIfPowerOnFails) {
   FakeDevice d;
   d.ignore_on = true;
   ManualClock clock;
+  testing::internal::CaptureStderr();
   Outcome r = run(Action::kReboot, d, clock);
+  std::string err = testing::internal::GetCapturedStderr();
   EXPECT_EQ(r.result.value(), 0);
+  EXPECT_EQ(r.out, "Success: Rebooted\n");
   EXPECT_EQ(d.state, PowerState::kOff);
+  EXPECT_NE(err.find("the target is off but did not power on again: Timed out waiting to power ON"),
+            std::string::npos)
+      << err;
 }
 
 TEST(FenceDriver, RebootCycleIsOneRequest) {

@@ -76,6 +76,8 @@ TEST(FenceExitCode, FenceAgentsNumbers) {
   EXPECT_EQ(to_int(exit_code_for({Errc::kLoginDenied, ""})), 3);
   EXPECT_EQ(to_int(exit_code_for({Errc::kUnreachable, ""})), 4);
   EXPECT_EQ(to_int(exit_code_for({Errc::kTimeout, ""})), 5);
+  EXPECT_EQ(to_int(exit_code_for(unconfirmed_change(PowerState::kOn, "x"))), 6);
+  EXPECT_EQ(to_int(exit_code_for(unconfirmed_change(PowerState::kOff, "x"))), 7);
   EXPECT_EQ(to_int(exit_code_for({Errc::kNotFound, ""})), 8);
   EXPECT_EQ(to_int(exit_code_for({Errc::kInternal, ""})), 1);
 }
