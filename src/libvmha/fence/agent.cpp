@@ -77,10 +77,9 @@ Result<int> run_agent(const AgentDef& def, const std::vector<std::string>& argv,
   if (def.extra_problems) {
     for (std::string& p : def.extra_problems(options, *action)) problems.push_back(std::move(p));
   }
-  auto target = resolve_target(options);
-  if (!target) problems.push_back(target.error().message);
-  if (target && def.needs_target && targets_one_host(*action) && !target->has_value()) {
-    problems.push_back("no target: set plug (or port), or let Pacemaker pass nodename");
+  std::optional<std::string> target = resolve_target(options);
+  if (def.needs_target && targets_one_host(*action) && !target) {
+    problems.push_back("no target: set plug (or port); Pacemaker sets it from pcmk_host_map");
   }
   auto timing = timing_of(options);
   if (!timing && problems.empty()) problems.push_back(timing.error().message);
@@ -97,7 +96,7 @@ Result<int> run_agent(const AgentDef& def, const std::vector<std::string>& argv,
       clock.sleep_for(*delay);
     }
   }
-  auto device = def.make_device(options, *target, clock);
+  auto device = def.make_device(options, target, clock);
   if (!device) return device.error();
   Method method =
       to_lower(options.get_or("method", "onoff")) == "cycle" ? Method::kCycle : Method::kOnOff;

@@ -30,7 +30,7 @@ struct AgentDef {
   std::function<Result<std::unique_ptr<PowerDevice>>(
       const Options&, const std::optional<std::string>& target, Clock& clock)>
       make_device;
-  // Whether on/off/reboot/status need a target (plug/port/nodename).
+  // Whether on/off/reboot/status need a target (plug/port).
   bool needs_target = false;
 };
 

@@ -65,14 +65,9 @@ Args parse_stdin_text(std::string_view text, const AgentSpec& spec) {
     size_t eq = line.find('=');
     std::string key(trim(line.substr(0, eq)));
     std::string value = eq == std::string_view::npos ? "" : unquote(trim(line.substr(eq + 1)));
-    if (key == "nodename") {
-      args.nodename = value;
-      continue;
-    }
-    if (key.starts_with("pcmk_")) {
-      args.pacemaker[key] = value;
-      continue;
-    }
+    // Pacemaker's own keys, skipped silently as fence-agents do: nodename
+    // (the node being fenced; plug says what to act on) and pcmk_*.
+    if (key == "nodename" || key.starts_with("pcmk_")) continue;
     const ParamSpec* p = spec.find(key);
     if (p == nullptr) {
       args.warnings.push_back("ignoring unknown option '" + key + "'");

@@ -17,10 +17,6 @@ namespace vmha::fence {
 struct Args {
   // Canonical parameter name -> value; booleans are stored as "1" or "0".
   std::map<std::string, std::string> values;
-  // Pacemaker's nodename= (the node being fenced); not an agent option.
-  std::optional<std::string> nodename;
-  // pcmk_* keys: the fencer's own, kept for pcmk_host_map, never warned about.
-  std::map<std::string, std::string> pacemaker;
   // Unknown keys and unusable values; they never quote a secret's value.
   std::vector<std::string> warnings;
 };

@@ -63,9 +63,10 @@ class FenceDisk(unittest.TestCase):
         cp = self.agent(action="reboot", port="node1")
         self.assertEqual((cp.returncode, cp.stdout), (0, "Success: Rebooted\n"), cp.stderr)
         self.assertEqual(sbd_list(self.dev.path)["node1"][0], "reset")
-        cp = self.agent(action="reboot", nodename="node1", method="onoff")
+        # nodename is Pacemaker's, never a target (fence-agents ignore it).
+        cp = self.agent(action="reboot", plug="node1", nodename="node9", method="onoff")
         self.assertEqual(cp.returncode, 0, cp.stderr)
-        self.assertEqual(sbd_list(self.dev.path)["node1"][0], "clear")
+        self.assertEqual(sbd_list(self.dev.path), {"node1": ("clear", socket.gethostname()[:63])})
 
     def test_what_the_agent_writes_sbd_reads(self):
         cp = self.agent(action="reboot", plug="newnode")
@@ -123,6 +124,7 @@ class FenceDisk(unittest.TestCase):
     def test_unknown_node_and_missing_plug(self):
         self.assertFailsWith(self.agent(action="status", plug="ghost"), 8, "no slot")
         self.assertFailsWith(self.agent(action="off"), 2, "no target")
+        self.assertFailsWith(self.agent(action="off", nodename="node1"), 2, "no target")
 
     def test_metadata_validate_all_and_stonith_admin(self):
         cp = run([AGENT, "-o", "metadata"])

@@ -42,33 +42,13 @@ TEST(FenceOptions, ProblemsNameTheParameterButNeverASecret) {
   EXPECT_TRUE(quiet.problems().empty());
 }
 
-TEST(FenceTarget, PlugWinsThenHostMapThenNodename) {
-  EXPECT_EQ(resolve_target(from("plug=p1\nnodename=n1\n")).value(), "p1");
-  EXPECT_EQ(resolve_target(from("port=p2\n")).value(), "p2");
-  EXPECT_EQ(resolve_target(from("nodename=n1\npcmk_host_map=n0:a;n1:b\n")).value(), "b");
-  EXPECT_EQ(resolve_target(from("nodename=n9\npcmk_host_map=n0:a\n")).value(), "n9");
-  EXPECT_FALSE(resolve_target(from("ip=x\n")).value().has_value());
-  EXPECT_FALSE(resolve_target(from("nodename=n1\npcmk_host_map=broken\n")).ok());
-}
-
-TEST(FenceTarget, HostMapSeparators) {
-  auto m = parse_host_map("a:1; b=2,c:3  d:4");
-  ASSERT_TRUE(m.ok());
-  EXPECT_EQ(m->size(), 4u);
-  EXPECT_EQ(m->at("b"), "2");
-  EXPECT_EQ(m->at("d"), "4");
-  EXPECT_FALSE(parse_host_map("a:").ok());
-}
-
-TEST(FenceAction, NamesAndAliases) {
-  EXPECT_EQ(parse_action("meta-data"), Action::kMetadata);
-  EXPECT_EQ(parse_action("List-Status"), Action::kListStatus);
-  EXPECT_EQ(parse_action("enable"), Action::kOn);
-  EXPECT_EQ(parse_action("disable"), Action::kOff);
-  EXPECT_FALSE(parse_action("destroy"));
-  EXPECT_EQ(action_name(Action::kValidateAll), "validate-all");
-  EXPECT_TRUE(targets_one_host(Action::kReboot));
-  EXPECT_FALSE(targets_one_host(Action::kList));
+TEST(FenceTarget, PlugOrPortAndNeverNodename) {
+  EXPECT_EQ(resolve_target(from("plug=p1\nnodename=n1\n")), "p1");
+  EXPECT_EQ(resolve_target(from("port=p2\n")), "p2");
+  // fence-agents ignore nodename unless the agent declares it.
+  EXPECT_EQ(resolve_target(from("nodename=n1\n")), std::nullopt);
+  EXPECT_EQ(resolve_target(from("nodename=n1\npcmk_host_map=n1:b\n")), std::nullopt);
+  EXPECT_EQ(resolve_target(from("plug=\n")), std::nullopt);
 }
 
 TEST(FenceExitCode, FenceAgentsNumbers) {
