@@ -22,18 +22,21 @@ IPMI_SIM = "/usr/bin/ipmi_sim"
 # ipmi_sim calls HOOK get power | set power 0|1 | set reset 1 | set shutdown 1,
 # "get power" at every chassis status. Shell built-ins only: a process the
 # hook starts would be timed (in bench/fence) as the BMC's answer.
-_HOOK = """#!/bin/sh
+def _hook(ignores=None):
+    skip = {None: "", "on": '[ "$3" = 1 ] || ', "off": '[ "$3" = 0 ] || '}[ignores]
+    return """#!/bin/sh
 dir=${0%/*}
 case "$1 $2" in
   "get power") read -r p < "$dir/power"; echo "power:$p" ;;
   "set power")
-    printf '%s' "$3" > "$dir/power"
+    """ + skip + """printf '%s' "$3" > "$dir/power"
     if [ "$3" = 1 ]; then echo on >> "$dir/events"; else echo off >> "$dir/events"; fi ;;
   "set reset") echo reset >> "$dir/events" ;;
   "set shutdown") echo shutdown >> "$dir/events" ;;
 esac
 exit 0
 """
+
 
 _EMU = "mc_setbmc 0x20\nmc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr\nmc_enable 0x20\n"
 
@@ -59,18 +62,26 @@ def free_loopback_addr(port=623):
 
 class Bmc:
     def __init__(self, addr=None, port=623, username="admin", password="secret",
-                 power_on=True, netns=None, ready_timeout=10, workdir=None, chassis_hook=None):
+                 power_on=True, netns=None, ready_timeout=10, workdir=None, chassis_hook=None,
+                 ignores=None, kg=None, users=()):
         """workdir: a new directory to hold the BMC's files instead of a
         temporary one; chassis_hook: the hook script's text instead of the
         power-file one (ipmi_sim then starts in a session of its own, so it
-        may outlive the caller: stop it by self.pid)."""
+        may outlive the caller: stop it by self.pid); ignores: "on" or "off",
+        a power request the hook records but never carries out; kg: the
+        BMC's K_g key (printable, no spaces, up to 20 bytes; hexadecimal_kg
+        is its hex); users: more (name, password, max privilege) accounts,
+        the privilege one of "user", "operator", "admin"."""
         self.addr = addr or free_loopback_addr(port)
         self.port = port
         self.username = username
         self.password = password
         self.netns = netns
         self.pid = None
-        self._hook = chassis_hook
+        self._hook = chassis_hook or _hook(ignores)
+        self._own_session = chassis_hook is not None
+        self.kg = kg
+        self.users = list(users)
         if workdir:
             os.makedirs(workdir)
             self.dir = workdir
@@ -94,8 +105,11 @@ class Bmc:
         os.makedirs(os.path.join(self.dir, "state"))
         self._write("power", "1" if power_on else "0")
         self._write("events", "")
-        hook = self._write("hook", self._hook or _HOOK, 0o700)
+        hook = self._write("hook", self._hook, 0o700)
         self._write("bmc.emu", _EMU)
+        kg = f'    bmc_key "{self.kg}"\n' if self.kg else ""
+        users = "".join(f'  user {n} true "{name}" "{pw}" {priv} 10 none md2 md5 straight\n'
+                        for n, (name, pw, priv) in enumerate(self.users, start=3))
         self._write("lan.conf", f"""name "vmha-bmc"
 set_working_mc 0x20
   startlan 1
@@ -106,10 +120,10 @@ set_working_mc 0x20
     allowed_auths_operator none md2 md5 straight
     allowed_auths_admin none md2 md5 straight
     guid a123456789abcdefa123456789abcdef
-  endlan
+{kg}  endlan
   chassis_control "{hook}"
   user 2 true "{self.username}" "{self.password}" admin 10 none md2 md5 straight
-""")
+{users}""")
 
     def _start(self, ready_timeout):
         argv = [IPMI_SIM, "-c", os.path.join(self.dir, "lan.conf"),
@@ -119,7 +133,7 @@ set_working_mc 0x20
         log = open(os.path.join(self.dir, "ipmi_sim.log"), "w")
         with log:
             proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                    start_new_session=self._hook is not None)
+                                    start_new_session=self._own_session)
         self.pid = proc.pid
         self._proc = proc
         proc_net = f"/proc/{self.pid}/net/udp"

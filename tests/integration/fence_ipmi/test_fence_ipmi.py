@@ -74,6 +74,60 @@ class FenceIpmi(unittest.TestCase):
         # ipmi_sim turns a cycle into power 0, then power 1 a second later.
         wait_until(lambda: self.bmc.events() == ["off", "on"], 10, what="the cycle to finish")
 
+    def other_bmc(self, **kwargs):
+        bmc = Bmc(password=PASSWORD, **kwargs)
+        self.addCleanup(bmc.close)
+        return bmc
+
+    def test_reboot_whose_power_on_fails_succeeds_and_says_so(self):
+        bmc = self.other_bmc(ignores="on")
+        cp = self.agent(ip=bmc.addr, action="reboot", power_timeout="1")
+        # The host is off, so it is fenced; the failed power-on is reported.
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Success: Rebooted\n"), cp.stderr)
+        self.assertEqual((bmc.events(), bmc.power), (["off", "on"], "off"))
+        errors = [line for line in cp.stderr.splitlines() if "ERROR" in line]
+        self.assertEqual(len(errors), 1, cp.stderr)
+        self.assertIn("the target is off but did not power on again: "
+                      "Timed out waiting to power ON", errors[0])
+
+    def test_unconfirmed_off_is_7_and_unconfirmed_on_is_6(self):
+        deaf_off = self.other_bmc(ignores="off")
+        self.assertFailsWith(self.agent(ip=deaf_off.addr, action="off", power_timeout="1"), 7,
+                             "Timed out waiting to power OFF")
+        self.assertFailsWith(self.agent(ip=deaf_off.addr, action="reboot", power_timeout="1"), 7,
+                             "Timed out waiting to power OFF")
+        self.assertEqual((deaf_off.events(), deaf_off.power), (["off", "off"], "on"))
+        deaf_on = self.other_bmc(ignores="on", power_on=False)
+        self.assertFailsWith(self.agent(ip=deaf_on.addr, action="on", power_timeout="1"), 6,
+                             "Timed out waiting to power ON")
+
+    def test_hexadecimal_kg_is_the_bmc_key(self):
+        kg = "vmha-Kg-2026"
+        bmc = self.other_bmc(kg=kg)
+        cp = self.agent(ip=bmc.addr, action="status", hexadecimal_kg=kg.encode().hex())
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Status: ON\n"), cp.stderr)
+        # The key's 20 bytes written out in full are the same key.
+        full = (kg.encode() + bytes(20 - len(kg))).hex()
+        cp = self.agent(ip=bmc.addr, action="off", hexadecimal_kg=full)
+        self.assertEqual((cp.returncode, bmc.power), (0, "off"), cp.stderr)
+        self.assertFailsWith(self.agent(ip=bmc.addr, action="status",
+                                        hexadecimal_kg=b"vmha-Kg-2025".hex()), 3, "K_g")
+        self.assertFailsWith(self.agent(ip=bmc.addr, action="status"), 3, "K_g")
+
+    def test_privlvl_operator(self):
+        bmc = self.other_bmc(users=[("oper", "oper-pw", "operator")])
+        oper = {"ip": bmc.addr, "username": "oper", "password": "oper-pw"}
+        # privlvl reaches the BMC: at user level it refuses chassis control.
+        self.assertFailsWith(self.agent(action="off", privlvl="user", **oper), 3, "privilege")
+        self.assertEqual(bmc.events(), [])
+        cp = self.agent(action="off", privlvl="operator", **oper)
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Success: Powered OFF\n"), cp.stderr)
+        cp = self.agent(action="on", privlvl="operator", lanplus="0", **oper)
+        self.assertEqual((cp.returncode, cp.stdout), (0, "Success: Powered ON\n"), cp.stderr)
+        self.assertEqual(bmc.events(), ["off", "on"])
+        # IPMI 1.5 asks for the default administrator level, beyond this user.
+        self.assertFailsWith(self.agent(action="status", lanplus="0", **oper), 3, "privilege")
+
     def test_monitor_list_and_list_status(self):
         for action in ("monitor", "list", "list-status"):
             cp = self.agent(action=action)
