@@ -82,6 +82,22 @@ Result<Header> decode_header(std::span<const uint8_t> s, std::string_view where_
   return h;
 }
 
+std::string describe_header(const Header& h) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string uuid;
+  for (size_t i = 0; i < h.uuid.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) uuid += '-';
+    uuid += kHex[h.uuid[i] >> 4];
+    uuid += kHex[h.uuid[i] & 0xF];
+  }
+  return "sbd header version " + std::to_string(h.version) + "." +
+         std::to_string(h.minor_version) + ", UUID " + uuid + ", " + std::to_string(h.slots) +
+         " slots, sector size " + std::to_string(h.sector_size) + ", timeouts watchdog " +
+         std::to_string(h.timeout_watchdog) + ", allocate " + std::to_string(h.timeout_allocate) +
+         ", loop " + std::to_string(h.timeout_loop) + ", msgwait " +
+         std::to_string(h.timeout_msgwait);
+}
+
 void encode_header(const Header& h, std::span<uint8_t> s) {
   std::fill(s.begin(), s.end(), 0);
   std::memcpy(s.data(), kMagic.data(), kMagic.size());

@@ -66,6 +66,10 @@ void put_be32(std::span<uint8_t> b, size_t at, uint32_t v);
 // Checks magic and version; `where` names the device in the message. A
 // header whose integers are little-endian is refused as foreign.
 Result<Header> decode_header(std::span<const uint8_t> sector, std::string_view where);
+// Every field, worded like `sbd dump`: "sbd header version 2.1, UUID ...,
+// 255 slots, sector size 512, timeouts watchdog 5, allocate 2, loop 1,
+// msgwait 10".
+std::string describe_header(const Header& h);
 // Writes the header into `sector` (at least kHeaderBytes), zeroing the rest.
 void encode_header(const Header& h, std::span<uint8_t> sector);
 

@@ -1,5 +1,7 @@
 #include "libvmha/disk/sbd_disk.h"
 
+#include "libvmha/base/log.h"
+
 namespace vmha::disk {
 
 Result<SbdDisk> SbdDisk::open(const std::string& path, Millis io_timeout) {
@@ -22,6 +24,7 @@ Result<SbdDisk> SbdDisk::load(BlockDevice& dev) {
                                            ": it was created on another device; recreate it "
                                            "with `sbd create`");
   }
+  log::debug(path + ": " + describe_header(*header));
   return SbdDisk(std::move(dev), *header);
 }
 

@@ -126,6 +126,36 @@ class FenceDisk(unittest.TestCase):
         self.assertFailsWith(self.agent(action="off"), 2, "no target")
         self.assertFailsWith(self.agent(action="off", nodename="node1"), 2, "no target")
 
+    def test_header_sbd_create_wrote_reads_as_sbd_dump_prints_it(self):
+        dev = LoopDevice(size_mib=4)
+        self.addCleanup(dev.close)
+        sbd(dev.path, "-1", "7", "-2", "3", "-3", "2", "-4", "14", "create")
+        dump = {}
+        for line in sbd(dev.path, "dump").stdout.splitlines():
+            key, sep, value = line.partition(":")
+            if sep and not key.startswith("=="):
+                dump[key.strip()] = value.strip()
+        want = (f"sbd header version {dump.pop('Header version')}, UUID {dump.pop('UUID')}, "
+                f"{dump.pop('Number of slots')} slots, sector size {dump.pop('Sector size')}, "
+                f"timeouts watchdog {dump.pop('Timeout (watchdog)')}, "
+                f"allocate {dump.pop('Timeout (allocate)')}, loop {dump.pop('Timeout (loop)')}, "
+                f"msgwait {dump.pop('Timeout (msgwait)')}")
+        self.assertEqual(dump, {}, "sbd dump printed a field this test does not compare")
+        self.assertIn("msgwait 14", want)
+        cp = self.agent(devices=dev.path, action="list", verbose="1")
+        self.assertEqual(cp.returncode, 0, cp.stderr)
+        self.assertIn(f"{dev.path}: {want}", cp.stderr)
+
+    def test_header_of_another_sector_size_is_refused(self):
+        big = LoopDevice(size_mib=4, sector_size=4096)
+        self.addCleanup(big.close)
+        sbd(big.path, "-1", "1", "-4", "1", "create")
+        self.assertEqual(self.agent(devices=big.path, action="list").returncode, 0)
+        small = LoopDevice(backing=big.image)
+        self.addCleanup(small.close)
+        self.assertFailsWith(self.agent(devices=small.path, action="status", plug="n1"), 1,
+                             "sector size 4096 but the device has 512")
+
     def test_metadata_validate_all_and_stonith_admin(self):
         cp = run([AGENT, "-o", "metadata"])
         path = os.path.join(self.dev.dir, "meta.xml")
@@ -142,6 +172,10 @@ class FenceDisk(unittest.TestCase):
         ok = run_with_agents(["stonith_admin", "--validate", "-a", "fence_vmha_disk",
                               "-o", f"devices={self.dev.path}"], agents, check=False)
         self.assertEqual(ok.returncode, 0, ok.stdout + ok.stderr)
+        bad = run_with_agents(["stonith_admin", "--validate", "-a", "fence_vmha_disk",
+                               "-o", "devices=/dev/nonexistent"], agents, check=False)
+        self.assertNotEqual(bad.returncode, 0)
+        self.assertIn("/dev/nonexistent does not exist", bad.stdout + bad.stderr)
         # fence_sbd's command-line form works too.
         cp = run([AGENT, f"--devices={self.dev.path}", "-n", "cli", "-o", "off"], check=False)
         self.assertEqual(cp.returncode, 0, cp.stderr)

@@ -35,6 +35,12 @@ TEST(DiskLayout, DecodesEveryFieldSbdWrote) {
   EXPECT_EQ(h->uuid[15], 0x9d);
 }
 
+TEST(DiskLayout, DescribesEveryFieldInSbdDumpsWords) {
+  EXPECT_EQ(describe_header(decode_header(sector(kSbdHeader), "/dev/x").value()),
+            "sbd header version 2.1, UUID 7a6c0686-613d-447f-979b-3a325eea869d, 255 slots, "
+            "sector size 512, timeouts watchdog 7, allocate 2, loop 1, msgwait 14");
+}
+
 TEST(DiskLayout, EncodesByteForByteWhatSbdWrites) {
   Header h = decode_header(sector(kSbdHeader), "/dev/x").value();
   std::vector<uint8_t> out(512, 0xee);
