@@ -154,6 +154,23 @@ class FenceIpmi(unittest.TestCase):
                   "-P", "--cipher=3", "-o", "status"], check=False)
         self.assertEqual((cp.returncode, cp.stdout), (0, "Status: ON\n"), cp.stderr)
 
+    def test_a_fence_ipmilan_option_set_works_unchanged(self):
+        """The same stdin to both agents, ipmitool-only options included;
+        lanplus and cipher are set, as the metadata says they must be to
+        keep fence_ipmilan's behaviour."""
+        opts = stdin_of(action="status", ip=self.bmc.addr, username="admin", password=PASSWORD,
+                        lanplus="1", cipher="3", privlvl="administrator", method="onoff",
+                        power_wait="2", power_timeout="20", ipmitool_path="/usr/bin/ipmitool",
+                        retry_on="1")
+        theirs = run(["/usr/sbin/fence_ipmilan"], input=opts, timeout=60, check=False)
+        ours = run([AGENT], input=opts, timeout=60, check=False)
+        self.assertEqual((theirs.returncode, theirs.stdout), (0, "Status: ON\n"), theirs.stderr)
+        self.assertEqual((ours.returncode, ours.stdout), (0, "Status: ON\n"), ours.stderr)
+        warnings = [line for line in ours.stderr.splitlines() if "WARNING" in line]
+        self.assertEqual(len(warnings), 2, ours.stderr)
+        self.assertIn("ipmitool_path", warnings[0])
+        self.assertIn("retry_on", warnings[1])
+
     def test_metadata_validates_and_validate_all(self):
         cp = run([AGENT, "-o", "metadata"])
         root = ET.fromstring(cp.stdout)
