@@ -80,14 +80,17 @@ def run(layout, state, guest="g1"):
                        what=f"{HEALTH}=red on {host.name}")
             res["health_red_s"] = K.elapsed(t0)
             others = [g for g in K.guest_names(state) if g != guest]
+            why = {}
+
+            def kept_away():
+                why["last"] = new_guest_kept_away(state, observer, host, others)
+                return why["last"] is None
             try:
-                wait_until(lambda: new_guest_kept_away(state, observer, host, others) is None,
-                           HEALTH_TIMEOUT, interval=0.5,
+                wait_until(kept_away, HEALTH_TIMEOUT, interval=0.5,
                            what=f"other guests to score below 0 on {host.name}")
                 res["new_guests_kept_away_s"] = K.elapsed(t0)
             except HarnessError:
-                problems.append(new_guest_kept_away(state, observer, host, others)
-                                or "new guests were not kept away")
+                problems.append(why["last"])
         seen = {"rec": K.last_record(layout, guest), "at": time.monotonic()}
 
         def guest_left_alone():
