@@ -61,7 +61,7 @@ FLOOR = "floor"
 # runs its full libvirt check only every FULL_EVERY s; that check is measured
 # too (the hidden full agent called directly) and charged in proportion.
 FULL = "vmha-full"
-FULL_EVERY = 300
+FULL_EVERY = 300  # agents/VirtualMachine/front.cpp's kFullEvery
 INTERVAL = 10
 TITLES = {"vmha": "ocf:vmha:VirtualMachine", "VirtualDomain": "ocf:heartbeat:VirtualDomain",
           FLOOR: "libvirt C API floor", FULL: "VirtualMachine full check"}
@@ -459,7 +459,8 @@ def measure(args, modes, programs):
             if not os.access(full, os.X_OK):
                 raise BenchError(f"{full} is not an executable: build the agent")
             programs = dict(programs, **{FULL: full})
-        spec = {"programs": programs, "eventd_pid": eventd.pid if eventd else None, "config": config, "absent_config": absent,
+        spec = {"programs": programs, "eventd_pid": eventd.pid if eventd else None,
+                "config": config, "absent_config": absent,
                 "libvirtd_pid": lv.pid, "calls": args.calls, "warmup": args.warmup,
                 "check_level": args.check_level, "modes": modes, "scratch": scratch}
         spec_path = os.path.join(scratch, "spec.json")
