@@ -101,7 +101,7 @@ def _clear_target_role(state, spec, guest):
 def run(layout, state):
     res = K.result(state, "guest-poweroff", restart_guest="g1", stop_guest="g2")
     problems = []
-    bmc0 = K.bmc_event_counts(layout)
+    wall0 = time.time()
     try:
         _restart(layout, state, "g1", res, problems)
         if res["stack"] == "classic":
@@ -111,8 +111,7 @@ def run(layout, state):
     except HarnessError as e:
         problems.append(str(e))
         _clear_target_role(state, K.hosts.first_on(state, layout), "g2")
-    if K.bmc_event_counts(layout) != bmc0:
-        problems.append("a BMC power action (fencing) for a guest that halted itself")
+    problems += E.no_fencing(res, layout, wall0, "a guest that halted itself")
     # Each halt was a failure (a failed VirtualDomain monitor, or vmha-eventd
     # reporting the guest stopped): forget them, as qemu-crash does, so
     # migration-threshold=1 keeps no guest off a host in later scenarios.

@@ -3,7 +3,6 @@ guest runs, waiting for a new instance of it or for several milestones at
 once, Pacemaker commands on a host, the repairs a restore makes, and
 recording the result. What they observe is in evidence.py."""
 
-import os
 import re
 import time
 
@@ -64,19 +63,6 @@ def last_record(layout, guest):
     if not recs:
         raise HarnessError(f"{guest} has written nothing: the lab is not ready")
     return recs[-1]
-
-
-def bmc_event_counts(layout):
-    """{host: number of power events its BMC has logged}; a change means a
-    power action (fencing) happened."""
-    counts = {}
-    for h in layout.hosts:
-        try:
-            with open(os.path.join(h.bmc_dir, "events")) as f:
-                counts[h.name] = sum(1 for _ in f)
-        except FileNotFoundError:
-            counts[h.name] = 0
-    return counts
 
 
 def started_on(state, layout, observer, guest):

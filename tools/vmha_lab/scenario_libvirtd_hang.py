@@ -13,6 +13,7 @@ import time
 
 from vmha_harness.proc import HarnessError, wait_until
 
+from . import evidence as E
 from . import scenario_kit as K
 
 HEALTH = "#health-vmha-libvirt"
@@ -64,7 +65,7 @@ def run(layout, state, guest="g1"):
     daemon = int(K.pcmk(state, host, "cat", "/run/libvirt/libvirtd.pid"))
     qemu = K.qemu_pid(state, host, guest)
     first = K.last_record(layout, guest)
-    bmc0 = K.bmc_event_counts(layout)
+    wall0 = time.time()
     res = K.result(state, "libvirtd-hang", host=host.name, guest=guest, hang_s=hang_s)
     classic = res["stack"] == "classic"
     problems = []
@@ -123,8 +124,7 @@ def run(layout, state, guest="g1"):
     res["hung_s"] = round(t1 - t0, 2)
     if K.qemu_pid(state, host, guest) != qemu:
         problems.append(f"{guest}'s QEMU on {host.name} is not the one from before the hang")
-    if K.bmc_event_counts(layout) != bmc0:
-        problems.append("a BMC power action (fencing) for a hung libvirtd")
+    problems += E.no_fencing(res, layout, wall0, "a hung libvirtd")
     if classic:
         # What Pacemaker made of the hang, then a clean count for later scenarios.
         for op in K.failed_ops(state, observer, guest):
