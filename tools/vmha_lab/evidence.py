@@ -115,7 +115,12 @@ def verify_records(layout, name, old_boot, old_last):
 def fence_events(layout, since, names=None):
     """The BMCs' power events since `since` as results record them
     ("h2 on@3.61s")."""
-    return [f"{h} {e}@{t}s" for h, t, e in bmc_events(layout, since, names)]
+    return as_recorded(bmc_events(layout, since, names))
+
+
+def as_recorded(events):
+    """bmc_events' rows as results record them."""
+    return [f"{h} {e}@{t}s" for h, t, e in events]
 
 
 def no_fencing(res, layout, since, what):

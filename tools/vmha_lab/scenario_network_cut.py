@@ -47,7 +47,7 @@ def run(layout, state, guest="g1"):
         res.update(logtimes.host_loss(layout, victim, guest, new_host, wall0))
         res["detected_s"] = seen.get("detected_s")
         events = E.bmc_events(layout, wall0, [victim.name])
-        res["fence_events"] = [f"{e}@{t:.2f}s" for _, t, e in events]
+        res["fence_events"] = E.as_recorded(events)
         res["fenced_s"] = events[0][1] if events else None
         if res["fenced_s"] is None:
             problems.append(f"{victim.name} was not fenced through its BMC")

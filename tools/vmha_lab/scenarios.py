@@ -57,7 +57,7 @@ def power_cut(layout, state, guest="g1"):
     res["new_host"] = new_host
     res.update(logtimes.host_loss(layout, victim, guest, new_host, wall0))
     events = E.bmc_events(layout, wall0, [victim.name])
-    res["fence_events"] = [f"{e}@{t:.2f}s" for _, t, e in events]
+    res["fence_events"] = E.as_recorded(events)
     # A reboot of a host already off is only "on" at its BMC: the first
     # power action after the cut is the fencing.
     res["fenced_s"] = events[0][1] if events else None
