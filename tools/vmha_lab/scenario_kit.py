@@ -218,7 +218,7 @@ def start_on_guest(state, layout, guest):
         raise HarnessError(f"{guest} runs on {where}, not exactly one host: the lab is not ready")
     victim = layout.host(where[0])
     watcher = next(h for h in layout.hosts if h is not victim and hosts.is_on(state, h))
-    return victim, watcher, E.last_records(layout, [guest])[guest]
+    return victim, watcher, last_record(layout, guest)
 
 
 def resume_paused(state, layout):
