@@ -355,11 +355,20 @@ class EventDaemonTest(unittest.TestCase):
         self.freeze_without_quorum()
         nbd, _ = self.guest("cutoff", resume_behavior="auto_resume")
         self.pause(nbd, "cutoff")
+        # Without a heartbeat auto_resume retries every 500 ms and the failing
+        # export pauses the guest again. Cut quorum just after one such retry,
+        # so that the guest is paused on I/O (not briefly running) when the
+        # daemon learns of the loss.
+        wait("a resume retry refused by the failing export",
+             lambda: self.journal("cutoff", "resume", kind="action")
+             and self.domstate("cutoff") == "paused (I/O error)", 5, 0.02)
         node = self.host.name
-        lost = len(self.journal(node, "quorum lost"))
+        lost = [r["id"] for r in self.journal(node, "quorum lost")]
         regained = len(self.journal(node, "quorum regained"))
         self.set_expected_votes(2)
-        wait("the daemon to see quorum lost", lambda: len(self.journal(node, "quorum lost")) > lost, 15)
+        wait("the daemon to see quorum lost", lambda: len(self.journal(node, "quorum lost")) > len(lost), 15)
+        lost_at = max(r["id"] for r in self.journal(node, "quorum lost"))
+        self.assertEqual(self.domstate("cutoff"), "paused (I/O error)")
         nbd.fail_off()
         self.set_expected_votes(1)
         wait("the daemon to see quorum again", lambda: len(self.journal(node, "quorum regained")) > regained, 15)
@@ -367,7 +376,8 @@ class EventDaemonTest(unittest.TestCase):
         while time.monotonic() < end:
             self.assertEqual(self.domstate("cutoff"), "paused (I/O error)")
             time.sleep(0.25)
-        self.assertFalse(self.journal("cutoff", "resume", kind="action"), "resumed after a quorum loss")
+        after = [r for r in self.journal("cutoff", "resume", kind="action") if r["id"] > lost_at]
+        self.assertFalse(after, "resumed after a quorum loss")
         self.assertEqual(self.attr("vmha-guest-cutoff"), "paused-io")
 
     def test_quorum_loss_pauses_and_regain_resumes(self):
