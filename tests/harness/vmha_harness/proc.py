@@ -79,11 +79,12 @@ def pid_alive(pid):
         return False
     except PermissionError:
         return True
-    # A zombie still answers kill(0); treat it as gone.
+    # A zombie still answers kill(0); treat it as gone. A process reaped
+    # between open and read makes the read fail with ESRCH.
     try:
         with open(f"/proc/{pid}/stat") as f:
             return f.read().split(") ", 1)[1][0] != "Z"
-    except (FileNotFoundError, IndexError):
+    except (FileNotFoundError, ProcessLookupError, IndexError):
         return False
 
 

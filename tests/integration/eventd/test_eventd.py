@@ -406,8 +406,9 @@ class EventDaemonTest(unittest.TestCase):
         self.assertEqual(self.attr("vmha-paused-io"), "0")
         before = len(self.journal(self.bed.hypervisor, "resynchronised"))
         os.kill(self.lv.pid, signal.SIGKILL)
-        wait("libvirtd to die", lambda: not proc.pid_alive(self.lv.pid), 15)
         try:
+            # Inside the try: later tests need libvirtd back whatever happens.
+            wait("libvirtd to die", lambda: not proc.pid_alive(self.lv.pid), 15)
             nbd.fail_on()
             # No libvirtd to ask: QEMU has paused the guest once its records
             # (one every 50 ms) stop over a whole second.
