@@ -94,9 +94,12 @@ class EventDaemonTest(unittest.TestCase):
         log(f"pause -> attribute visible through attrd_updater: {seen * 1000:.0f} ms (polled)")
         self.assertEqual(self.attr("#health-vmha-storage"), "yellow")
         # crm_mon -A lists node attributes, but hides Pacemaker's own "#" ones.
-        attrs = {a.get("name"): a.get("value") for a in self.crm_mon().iter("attribute")}
-        self.assertEqual(attrs.get("vmha-paused-io"), "1", "crm_mon -A shows it")
-        self.assertEqual(attrs.get("vmha-guest-autor"), "paused-io", "the guest's own attribute")
+        # It reads the CIB, which attrd writes after it answers queries, and
+        # one attribute at a time: poll until both are there.
+        def shown():
+            attrs = {a.get("name"): a.get("value") for a in self.crm_mon().iter("attribute")}
+            return (attrs.get("vmha-paused-io"), attrs.get("vmha-guest-autor")) == ("1", "paused-io")
+        wait("crm_mon -A to show vmha-paused-io=1 and vmha-guest-autor=paused-io", shown, 10, 0.2)
         last = disk.latest_counter(image)
         nbd.fail_off()
         t0 = time.monotonic()
