@@ -1,6 +1,8 @@
 #include "libvmha/eventd/options.h"
 
+#include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 
 #include "libvmha/base/strings.h"
@@ -33,10 +35,13 @@ Setter duration(Millis Options::*field) {
   };
 }
 
-Setter count(int Options::*field) {
-  return [field](Options& o, const std::string& v) -> Status {
+// Bounded above too: a value that wrapped when narrowed would turn
+// retention into "delete everything".
+Setter count(int Options::*field, int64_t max = std::numeric_limits<int>::max()) {
+  return [field, max](Options& o, const std::string& v) -> Status {
     auto n = parse_int(v);
     if (!n || *n <= 0) return make_error(Errc::kInvalidArgument, "not a positive number: " + v);
+    if (*n > max) return make_error(Errc::kInvalidArgument, v + " is above the limit " + std::to_string(max));
     o.*field = static_cast<int>(*n);
     return Unit{};
   };
@@ -49,7 +54,7 @@ const std::map<std::string, Setter>& setters() {
       {"run-dir", text(&Options::run_dir)},
       {"journal", text(&Options::journal)},
       {"journal-max-rows", count(&Options::journal_max_rows)},
-      {"journal-max-days", count(&Options::journal_max_days)},
+      {"journal-max-days", count(&Options::journal_max_days, 36500)},
       {"isolation",
        [](Options& o, const std::string& v) -> Status {
          if (v == "pause") o.isolation = policy::IsolationResponse::kPause;
@@ -64,14 +69,16 @@ const std::map<std::string, Setter>& setters() {
       {"yellow-after",
        [](Options& o, const std::string& v) -> Status {
          auto n = parse_int(v);
-         if (!n || *n <= 0) return make_error(Errc::kInvalidArgument, "yellow-after must be positive");
+         if (!n || *n <= 0 || *n > std::numeric_limits<int>::max())
+           return make_error(Errc::kInvalidArgument, "yellow-after must be a positive number");
          o.thresholds.yellow_after = static_cast<int>(*n);
          return Unit{};
        }},
       {"red-after",
        [](Options& o, const std::string& v) -> Status {
          auto n = parse_int(v);
-         if (!n || *n <= 0) return make_error(Errc::kInvalidArgument, "red-after must be positive");
+         if (!n || *n <= 0 || *n > std::numeric_limits<int>::max())
+           return make_error(Errc::kInvalidArgument, "red-after must be a positive number");
          o.thresholds.red_after = static_cast<int>(*n);
          return Unit{};
        }},

@@ -124,13 +124,13 @@ Outcome start(const ocf::Params& p, Clock& clock, Millis budget) {
   return {Rc::kErrGeneric, "vmha-eventd did not become ready in time: " + tail(logfile)};
 }
 
-Outcome stop(const ocf::Params& p, Clock& clock, Millis budget) {
-  int pid = running_pid(p.str("pidfile"));
+Outcome stop(const std::string& pidfile, Clock& clock, Millis budget) {
+  int pid = running_pid(pidfile);
   if (!pid) return {Rc::kSuccess, "vmha-eventd is not running"};
   kill(pid, SIGTERM);
   Deadline d(clock, budget);
   bool killed = false;
-  while (running_pid(p.str("pidfile")) == pid && kill(pid, 0) == 0) {
+  while (running_pid(pidfile) == pid && kill(pid, 0) == 0) {
     if (d.remaining() < budget / 3 && !killed) {
       kill(pid, SIGKILL);
       killed = true;
@@ -139,6 +139,34 @@ Outcome stop(const ocf::Params& p, Clock& clock, Millis budget) {
     clock.sleep_for(Millis(50));
   }
   return {Rc::kSuccess, killed ? "vmha-eventd killed" : "vmha-eventd stopped"};
+}
+
+// The daemon's option errors, told in the agent's parameter names: those
+// are what the administrator set.
+std::string in_parameter_terms(std::string msg) {
+  static const std::pair<const char*, const char*> kNames[] = {
+      {"--self-fence-arg", "self_fence_command"}, {"--heartbeat-path", "heartbeat_paths"},
+      {"--pill-device", "pill_devices"},          {"--uri", "hypervisor"},
+      {"--heartbeat-interval", "heartbeat_interval"}, {"--heartbeat-timeout", "heartbeat_timeout"},
+      {"--pill-interval", "pill_interval"},       {"--watchdog-timeout", "watchdog_timeout"},
+      {"--libvirt-grace", "libvirt_grace"},       {"--journal-max-rows", "journal_max_rows"},
+      {"--journal-max-days", "journal_max_days"}, {"--journal", "journal"},
+      {"--run-dir", "run_dir"},                   {"--pidfile", "pidfile"},
+      {"--self-fence", "self_fence"},             {"self-fence", "self_fence"},
+      {"yellow-after", "yellow_after"},           {"red-after", "red_after"},
+      {"--isolation", "isolation"},               {"--node", "node"}};
+  for (auto [from, to] : kNames)
+    for (size_t at = msg.find(from); at != std::string::npos; at = msg.find(from, at + std::strlen(to)))
+      msg.replace(at, std::strlen(from), to);
+  return msg;
+}
+
+// Stop needs nothing but the pidfile, and must work whatever else is wrong
+// with the parameters: a failed stop gets the node fenced.
+std::string raw_pidfile(const ocf::AgentSpec& spec, const ocf::EnvLookup& env) {
+  if (auto v = env("OCF_RESKEY_pidfile"); v && !v->empty()) return *v;
+  const ocf::ParamSpec* p = spec.find_param("pidfile");
+  return p ? p->default_value : "";
 }
 
 // The self-fence command must be runnable here (OCF_ERR_ARGS: it may be
@@ -197,17 +225,23 @@ int run_agent(int argc, char** argv, const ocf::EnvLookup& env, Clock& clock) {
   if (!spec) return finish({Rc::kErrGeneric, "internal: " + spec.error().message});
   if (action.empty() || !spec->has_action(action == "status" ? "monitor" : action))
     return finish({Rc::kErrUnimplemented, "action '" + action + "' is not implemented"});
-  auto params = ocf::Params::parse(*spec, env);
-  if (!params) return finish({Rc::kErrConfigured, params.error().message});
-  if (auto o = eventd::parse_options(daemon_args(*params)); !o)
-    return finish({Rc::kErrConfigured, o.error().message});
   Millis budget(call.timeout_ms > 0 ? call.timeout_ms * 9 / 10 : 20'000);
+  std::optional<std::string> invalid;
+  auto params = ocf::Params::parse(*spec, env);
+  if (!params) invalid = params.error().message;
+  else if (auto o = eventd::parse_options(daemon_args(*params)); !o)
+    invalid = in_parameter_terms(o.error().message);
+  if (invalid && action == "stop") {
+    Outcome o = stop(raw_pidfile(*spec, env), clock, budget);
+    return finish({o.rc, o.reason + " (with invalid parameters: " + *invalid + ")"});
+  }
+  if (invalid) return finish({Rc::kErrConfigured, *invalid});
   if (action == "monitor" || action == "status") {
     int pid = running_pid(params->str("pidfile"));
     return finish(pid ? Outcome{Rc::kSuccess, "vmha-eventd runs (pid " + std::to_string(pid) + ")"}
                       : Outcome{Rc::kNotRunning, "vmha-eventd is not running"});
   }
-  if (action == "stop") return finish(stop(*params, clock, budget));
+  if (action == "stop") return finish(stop(params->str("pidfile"), clock, budget));
   if (access(params->str("binary").c_str(), X_OK) != 0)
     return finish({Rc::kErrInstalled, params->str("binary") + " is not installed (set binary=)"});
   if (auto why = missing_here(*params, env)) return finish({Rc::kErrArgs, *why});

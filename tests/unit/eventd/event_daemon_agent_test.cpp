@@ -5,11 +5,19 @@
 #include "libvmha/ocf/params.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <string>
+
+extern char** environ;
 
 namespace vmha::eventd_agent {
 namespace {
@@ -77,6 +85,13 @@ TEST(EventDaemonAgent, JournalRetentionReachesTheDaemon) {
   auto a = run("validate-all", {{"OCF_RESKEY_journal_max_rows", "many"}});
   EXPECT_EQ(a.rc, 6);
   expect_one_reason(a, "many");
+  // Values that would wrap when narrowed (and so prune every row) are refused.
+  for (auto [name, value] : std::map<std::string, std::string>{{"journal_max_rows", "4294967296"},
+                                                               {"journal_max_days", "2147483648"}}) {
+    auto big = run("validate-all", {{"OCF_RESKEY_" + name, value}});
+    EXPECT_EQ(big.rc, 6) << name;
+    expect_one_reason(big, name + ": " + value + " is above the limit");
+  }
 }
 
 TEST(EventDaemonAgent, MissingBinaryIsNotInstalled) {
@@ -118,6 +133,50 @@ TEST(EventDaemonAgent, UnknownActionAndStopOfBadConfiguration) {
                                              {"OCF_RESKEY_heartbeat_paths", "/nonexistent/hb"}};
   EXPECT_EQ(run("monitor", missing).rc, 7);
   EXPECT_EQ(run("stop", missing).rc, 0);
+}
+
+// A process the agent takes for the daemon: sleep, under the daemon's name.
+struct FakeDaemon {
+  std::filesystem::path dir;
+  pid_t pid = 0;
+  FakeDaemon() {
+    char tmpl[] = "/tmp/vmha-eventd-agent-XXXXXX";
+    dir = mkdtemp(tmpl);
+    auto exe = dir / "vmha-eventd";
+    std::filesystem::copy_file("/bin/sleep", exe);
+    std::filesystem::permissions(exe, std::filesystem::perms::owner_all);
+    std::string prog = exe.string(), secs = "60";
+    char* argv[] = {prog.data(), secs.data(), nullptr};
+    EXPECT_EQ(posix_spawn(&pid, prog.c_str(), nullptr, nullptr, argv, environ), 0);
+    std::ofstream(dir / "eventd.pid") << pid << "\n";
+  }
+  ~FakeDaemon() {
+    if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0) {
+      kill(pid, SIGKILL);
+      waitpid(pid, nullptr, 0);
+    }
+    std::filesystem::remove_all(dir);
+  }
+  std::string pidfile() const { return (dir / "eventd.pid").string(); }
+  // Reaps it: true once it has exited.
+  bool exited() { return waitpid(pid, nullptr, WNOHANG) == pid && (pid = 0, true); }
+};
+
+TEST(EventDaemonAgent, StopWithInvalidParametersStillStopsTheDaemon) {
+  // A failed stop gets the node fenced: a bad value put in by
+  // `pcs resource update` must not turn the clone's stops into failures.
+  for (auto bad : std::map<std::string, std::string>{{"OCF_RESKEY_isolation", "bogus"},
+                                                      {"OCF_RESKEY_journal_max_rows", "0"}}) {
+    FakeDaemon d;
+    std::map<std::string, std::string> env{{"OCF_RESKEY_pidfile", d.pidfile()}, bad};
+    auto mon = run("monitor", env);
+    EXPECT_EQ(mon.rc, 6) << bad.first;
+    expect_one_reason(mon, bad.first.substr(sizeof("OCF_RESKEY_") - 1));
+    EXPECT_FALSE(d.exited()) << "monitor left it alone";
+    auto stop = run("stop", env);
+    EXPECT_EQ(stop.rc, 0) << bad.first << ": " << stop.stderr_text;
+    EXPECT_TRUE(d.exited()) << bad.first;
+  }
 }
 
 }  // namespace
