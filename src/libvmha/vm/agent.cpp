@@ -1,5 +1,8 @@
 #include "libvmha/vm/agent.h"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <fstream>
 #include <optional>
@@ -51,12 +54,23 @@ std::string run_dir(const ocf::EnvLookup& env) {
   return env("VMHA_RUN_DIR").value_or("/run/vmha");
 }
 
+std::string record_path(const std::string& dir, const ocf::CallInfo& call, const char* suffix) {
+  return dir + "/VirtualMachine/" + call.resource + "." + suffix;
+}
+
 std::optional<std::string> recorded(const std::string& dir, const ocf::CallInfo& call,
                                     const char* suffix) {
-  std::ifstream f(dir + "/VirtualMachine/" + call.resource + "." + suffix);
+  std::ifstream f(record_path(dir, call, suffix));
   std::string line;
   if (!f || !std::getline(f, line) || line.empty()) return std::nullopt;
   return line;
+}
+
+// Only a record that does not exist proves nothing was started here; one
+// that cannot be read (EACCES, EIO) or is empty proves nothing.
+bool surely_absent(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) != 0 && errno == ENOENT;
 }
 
 // A stop with parameters that no longer parse must never report a guest
@@ -69,7 +83,11 @@ int bad_parameters(const ocf::AgentSpec& spec, const ocf::CallInfo& call, const 
   if (call.action != "stop") return finish(ocf::rc_for_error(e), e.message);
   std::string dir = run_dir(env);
   auto name = recorded(dir, call, "domain");
-  if (!name) return finish(ocf::Rc::kSuccess, e.message + "; nothing was started here, so stop succeeds");
+  if (!name && surely_absent(record_path(dir, call, "domain")))
+    return finish(ocf::Rc::kSuccess, e.message + "; nothing was started here, so stop succeeds");
+  if (!name)
+    return finish(ocf::rc_for_error(e), e.message + "; the record of the domain started here (" +
+                                            record_path(dir, call, "domain") + ") cannot be read");
   auto uri = recorded(dir, call, "uri");
   if (!uri)
     return finish(ocf::rc_for_error(e), e.message + "; domain " + *name +

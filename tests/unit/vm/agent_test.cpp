@@ -91,6 +91,22 @@ TEST_F(AgentTest, StopWithBadParametersAndNoHypervisorRecordFails) {
   EXPECT_FALSE(active(keep_, "unit-t1"));
 }
 
+TEST_F(AgentTest, StopWithBadParametersTrustsOnlyAMissingRecord) {
+  // No record at all: nothing was started here.
+  EXPECT_EQ(run("stop", {{"OCF_RESKEY_resume_behavior", "x"}}), 0);
+  ASSERT_EQ(run("start"), 0);
+  // A record that exists but cannot be read proves nothing (a directory
+  // stands in for EIO or EACCES, which root does not get).
+  auto rec = dir_ / "run" / "VirtualMachine" / "t1.domain";
+  std::filesystem::remove(rec);
+  std::filesystem::create_directory(rec);
+  EXPECT_EQ(run("stop", {{"OCF_RESKEY_resume_behavior", "x"}}), 6);
+  EXPECT_TRUE(active(keep_, "unit-t1"));
+  std::filesystem::remove(rec);
+  EXPECT_EQ(run("stop"), 0);
+  EXPECT_FALSE(active(keep_, "unit-t1"));
+}
+
 TEST_F(AgentTest, UnreachableHypervisorIsNotNotRunning) {
   // No daemon on this socket and no QEMU for the domain: proven not running.
   EXPECT_EQ(run("monitor", {{"OCF_RESKEY_hypervisor", "qemu:///system?socket=/nonexistent/sock"}}), 7);
