@@ -54,10 +54,14 @@ std::string guest_attr_value(virt::Condition c, bool paused_by_isolation) {
 
 void Supervisor::publish_guests(std::vector<Command>& out) {
   std::map<std::string, std::string> want;
-  for (const auto& [name, g] : guests_)
-    if (g.policy && !g.policy->resource.empty())
-      want[g.policy->resource] = shown_io_paused(g) ? "paused-io"
-                                                    : guest_attr_value(g.condition, g.shown_paused_for_quorum);
+  for (const auto& [name, g] : guests_) {
+    if (!g.policy || g.policy->resource.empty()) continue;
+    std::string value = shown_io_paused(g) ? "paused-io" : guest_attr_value(g.condition, g.shown_paused_for_quorum);
+    // Two domains may name one resource (an old definition left after a
+    // rename): a state to show wins over "nothing to show".
+    std::string& slot = want[g.policy->resource];
+    if (slot.empty()) slot = value;
+  }
   // A resource seen for the first time gets a removal too: an attribute left
   // by an earlier daemon for a guest that runs by now must go.
   for (const auto& [rsc, value] : want) {

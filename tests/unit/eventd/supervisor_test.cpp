@@ -192,6 +192,19 @@ TEST_F(SupervisorTest, ResumesOnFailingStorageDoNotFlapTheAttributes) {
   EXPECT_TRUE(removes(settled, "vmha-guest-rsc-auto_resume"));
 }
 
+TEST_F(SupervisorTest, AnOldDefinitionOfTheSameResourceDoesNotHideThePause) {
+  // "z" is what a rename left behind: shut off, same resource in its metadata.
+  auto old_def = running("z", policy_xml("auto_resume", 80, "restart", "web"));
+  old_def.state = VIR_DOMAIN_SHUTOFF;
+  old_def.reason = VIR_DOMAIN_SHUTOFF_SHUTDOWN;
+  old_def.active = false;
+  old_def.persistent = true;
+  resync({running("a", policy_xml("auto_resume", 80, "restart", "web")), old_def});
+  auto out = pause_io("a");
+  EXPECT_EQ(attr(out, "vmha-guest-rsc-web"), "paused-io");
+  EXPECT_FALSE(removes(out, "vmha-guest-rsc-web"));
+}
+
 TEST_F(SupervisorTest, QuorumLossPausesAndRegainResumesOnlyOwnPauses) {
   resync({running("a", policy_xml("auto_resume", 80)), running("b", policy_xml("auto_resume", 80)),
           running("plain", std::nullopt)});
