@@ -100,6 +100,26 @@ int bad_parameters(const ocf::AgentSpec& spec, const ocf::CallInfo& call, const 
   return finish(r.rc, r.reason + " (with invalid parameters: " + e.message + ")");
 }
 
+// Pacemaker may run a stop with parameters changed since the start (another
+// config or hypervisor). What runs is the domain recorded at start: it is
+// stopped first, so that it never keeps running beside a new instance.
+std::optional<ActionResult> stop_as_started(const ocf::AgentSpec& spec, const ocf::CallInfo& call,
+                                            const ocf::EnvLookup& env, Clock& clock, const VmConfig& now) {
+  std::string dir = run_dir(env);
+  auto name = recorded(dir, call, "domain");
+  auto uri = recorded(dir, call, "uri");
+  if (!name || !uri) return std::nullopt;
+  bool renamed = now.domain && now.domain->name != *name;
+  if (!renamed && *uri == now.uri) return std::nullopt;
+  VmConfig old;
+  old.uri = *uri;
+  old.policy.resource = call.resource;
+  Context ctx(std::move(old), call, clock, op_budget(spec, call), dir);
+  ActionResult r = stop(ctx);
+  r.reason = "domain " + *name + " as started on " + *uri + ": " + r.reason;
+  return r;
+}
+
 }  // namespace
 
 int run_agent(int argc, char** argv, const ocf::EnvLookup& env, Clock& clock) {
@@ -128,6 +148,12 @@ int run_agent(int argc, char** argv, const ocf::EnvLookup& env, Clock& clock) {
   auto cfg = load_config(*params, call);
   if (!cfg) return bad_parameters(*spec, call, env, clock, cfg.error());
 
+  if (action == "stop") {
+    if (auto first = stop_as_started(*spec, call, env, clock, *cfg)) {
+      if (first->rc != ocf::Rc::kSuccess) return finish(first->rc, first->reason);
+      log::info(first->reason);
+    }
+  }
   Context ctx(std::move(*cfg), call, clock, op_budget(*spec, call), run_dir(env));
   ActionResult r{ocf::Rc::kErrUnimplemented, "action " + action + " is not implemented"};
   if (action == "start") r = start(ctx);

@@ -107,6 +107,18 @@ TEST_F(AgentTest, StopWithBadParametersTrustsOnlyAMissingRecord) {
   EXPECT_FALSE(active(keep_, "unit-t1"));
 }
 
+TEST_F(AgentTest, StopAfterAConfigChangeStopsTheDomainStartedHere) {
+  ASSERT_EQ(run("start"), 0);
+  ASSERT_TRUE(active(keep_, "unit-t1"));
+  // The resource now names another domain; the one started still runs.
+  std::string other = (dir_ / "t2.xml").string();
+  std::ofstream(other) << "<domain type='test'><name>unit-t2</name><memory unit='MiB'>64</memory>"
+                          "<vcpu>1</vcpu><os><type>hvm</type></os></domain>";
+  EXPECT_EQ(run("stop", {{"OCF_RESKEY_config", other}}), 0);
+  EXPECT_FALSE(active(keep_, "unit-t1"));
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "run" / "VirtualMachine" / "t1.domain"));
+}
+
 TEST_F(AgentTest, UnreachableHypervisorIsNotNotRunning) {
   // No daemon on this socket and no QEMU for the domain: proven not running.
   EXPECT_EQ(run("monitor", {{"OCF_RESKEY_hypervisor", "qemu:///system?socket=/nonexistent/sock"}}), 7);
