@@ -48,26 +48,47 @@ def run(layout, state):
         done = {h for h, _, _ in E.bmc_events(layout, wall0, [v.name for v in victims])}
         return len(done) == 2
 
+    first_up = []
+
     def one_running():
         view = observe.cluster_view(state, layout, survivor) or {}
         s = view.get("started", {})
         up = [g for g in names if s.get(g) == [survivor.name]]
-        if up and not snapshot:
-            snapshot.update(running=up, stopped=[g for g in names if not s.get(g)],
-                            online=sorted(view["online"]), quorate=view["quorate"])
+        if up and not first_up:
+            first_up.extend(up)
         return bool(up)
+
+    def placed():
+        # Read once both hosts are fenced: until then a guest of the host
+        # still being fenced shows as Started there (UNCLEAN), neither
+        # running nor stopped. Stopped: started on no online host.
+        if not fenced():
+            return False
+        view = observe.cluster_view(state, layout, survivor) or {}
+        s, online = view.get("started", {}), view.get("online", set())
+        running = [g for g in names if s.get(g) == [survivor.name]]
+        stopped = [g for g in names if not any(n in online for n in s.get(g, []))]
+        if not running or len(running) + len(stopped) != len(names):
+            return False
+        snapshot.update(running=running, stopped=stopped, online=sorted(online), quorate=view["quorate"])
+        return True
 
     def new_write():
         # The disk also holds boots of earlier scenarios: a new boot's
         # record is one past the old instance's last.
         return any(r.boot_id != old[g].boot_id and r.counter > old[g].counter
-                   for g in snapshot.get("running", []) for r in G.records(layout, g))
+                   for g in first_up for r in G.records(layout, g))
 
     m = K.Milestones(t0)
     seen = m.poll({"detected": alone_quorate, "fenced": fenced, "guest_running": one_running,
-                   "first_write": new_write}, RECOVERY_TIMEOUT)
+                   "placed": placed, "first_write": new_write}, RECOVERY_TIMEOUT)
     for k in ("detected", "fenced", "guest_running", "first_write"):
         res[f"{k}_s"] = seen.get(k)
+    if not snapshot:  # never settled: record what the survivor shows, for the problem below
+        view = observe.cluster_view(state, layout, survivor) or {}
+        s = view.get("started", {})
+        snapshot.update(running=[g for g in names if s.get(g) == [survivor.name]],
+                        stopped=[g for g in names if not s.get(g)])
     res["fence_events"] = E.fence_events(layout, wall0)
     res["running_on_survivor"] = snapshot.get("running", [])
     res["stopped_no_capacity"] = snapshot.get("stopped", [])

@@ -26,6 +26,9 @@ REJOIN_TIMEOUT = 90
 def power_cut(layout, state, guest="g1"):
     """Kills the PID 1 of the host running `guest` (a pulled plug) and times
     detection-to-recovery on the survivors."""
+    # Like the other scenarios: an earlier one's cleanup may still be moving
+    # guests, and its failures must not keep the guest off the survivor.
+    K.start_clean(state, layout)
     survivor = None
     where = observe.guest_placement(state, layout, [guest])[guest]
     if len(where) != 1:
@@ -73,6 +76,8 @@ def power_cut(layout, state, guest="g1"):
     wait_until(lambda: observe.formed(state, layout), REJOIN_TIMEOUT, interval=0.5,
                what=f"{victim.name} to rejoin")
     res["rejoined_s"] = round(time.monotonic() - t0, 2)
+    # The next scenario (and the classic lab's checks) start from a whole lab.
+    K.ready(state, layout)
     res["problems"] = problems
     return K.save(state, res)
 
