@@ -4,10 +4,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstdio>
+#include <exception>
 #include <optional>
 
 namespace vmha {
@@ -74,6 +78,10 @@ constexpr int kAnswerFd = 3, kRequestFd = 4;
 
 [[noreturn]] void be_the_child(const ChildWorker::Handler& handler, int request_r, int answer_w,
                                int log_w) {
+  // glibc's syslog socket may sit on one of the fds set below (3, with the
+  // fencer leaving only 0-2 open); it would then log into our answer pipe,
+  // and close it after a failed send. Closed here, it reopens on a free fd.
+  closelog();
   // Keep only what the work needs: nothing inherited may hold open a pipe
   // our caller's reader (the fencer reading the agent's output) waits on.
   int request = fcntl(request_r, F_DUPFD, 10);
@@ -91,7 +99,16 @@ constexpr int kAnswerFd = 3, kRequestFd = 4;
   for (;;) {
     auto request_frame = take_frame(buf);
     if (request_frame) {
-      if (!write_all(kAnswerFd, encode(handler(request_frame->body)))) break;
+      Result<std::string> answer = make_error(Errc::kInternal, "no answer");
+      // An exception must not unwind into the parent's stack copied here.
+      try {
+        answer = handler(request_frame->body);
+      } catch (const std::exception& e) {
+        answer = make_error(Errc::kInternal, std::string("the worker process failed: ") + e.what());
+      } catch (...) {
+        answer = make_error(Errc::kInternal, "the worker process failed");
+      }
+      if (!write_all(kAnswerFd, encode(answer))) break;
     } else if (!read_some(kRequestFd, buf)) {
       break;  // the parent is done with us
     }
@@ -140,10 +157,12 @@ Result<ChildWorker> ChildWorker::start(Handler handler) {
     for (int fd : request) close(fd);
     return make_error(Errc::kInternal, "pipe failed");
   }
-  if (pipe2(log, O_CLOEXEC | O_NONBLOCK) != 0) {
+  if (pipe2(log, O_CLOEXEC) != 0) {
     for (int fd : {request[0], request[1], answer[0], answer[1]}) close(fd);
     return make_error(Errc::kInternal, "pipe failed");
   }
+  // Only our reading end: the child's stderr blocks rather than drop lines.
+  fcntl(log[0], F_SETFL, fcntl(log[0], F_GETFL) | O_NONBLOCK);
   std::fflush(nullptr);  // else unflushed output would be written twice
   pid_t pid = fork();
   if (pid == 0) be_the_child(handler, request[0], answer[1], log[1]);
@@ -167,9 +186,11 @@ Result<std::string> ChildWorker::call(const std::string& request, Millis budget)
   std::string buf;
   bool eof = !write_all(request_w_, frame(0, request));
   std::optional<Frame> answer;
+  // Outside the loop: a log pipe at EOF stays out of later polls.
+  pollfd fds[2] = {{answer_r_, POLLIN, 0}, {log_r_, POLLIN, 0}};
   while (!eof && !(answer = take_frame(buf)) && !deadline.expired()) {
-    pollfd fds[2] = {{answer_r_, POLLIN, 0}, {log_r_, POLLIN, 0}};
-    int n = poll(fds, 2, static_cast<int>(deadline.remaining().count()));
+    auto wait_ms = std::clamp<int64_t>(deadline.remaining().count(), 0, INT_MAX);
+    int n = poll(fds, 2, static_cast<int>(wait_ms));
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;
     if (fds[1].revents && !relay(log_r_)) fds[1].fd = -1;

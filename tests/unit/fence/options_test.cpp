@@ -51,6 +51,17 @@ TEST(FenceTarget, PlugOrPortAndNeverNodename) {
   EXPECT_EQ(resolve_target(from("plug=\n")), std::nullopt);
 }
 
+TEST(FenceAction, NamesAndAliases) {
+  EXPECT_EQ(parse_action("meta-data"), Action::kMetadata);
+  EXPECT_EQ(parse_action("List-Status"), Action::kListStatus);
+  EXPECT_EQ(parse_action("enable"), Action::kOn);
+  EXPECT_EQ(parse_action("disable"), Action::kOff);
+  EXPECT_FALSE(parse_action("destroy"));
+  EXPECT_EQ(action_name(Action::kValidateAll), "validate-all");
+  EXPECT_TRUE(targets_one_host(Action::kReboot));
+  EXPECT_FALSE(targets_one_host(Action::kList));
+}
+
 TEST(FenceExitCode, FenceAgentsNumbers) {
   EXPECT_EQ(to_int(exit_code_for({Errc::kInvalidArgument, ""})), 2);
   EXPECT_EQ(to_int(exit_code_for({Errc::kLoginDenied, ""})), 3);
