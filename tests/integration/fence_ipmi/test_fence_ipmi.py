@@ -189,7 +189,7 @@ class FenceIpmi(unittest.TestCase):
     def test_delay_applies_to_off_and_reboot_only(self):
         start = time.monotonic()
         self.assertEqual(self.agent(action="status", delay="2").returncode, 0)
-        self.assertLess(time.monotonic() - start, 1.5)
+        self.assertLess(time.monotonic() - start, 2.0, "a delay applied would take 2 s at least")
         start = time.monotonic()
         self.assertEqual(self.agent(action="off", delay="1").returncode, 0)
         self.assertGreaterEqual(time.monotonic() - start, 1.0)
@@ -206,7 +206,9 @@ class FenceIpmi(unittest.TestCase):
         start = time.monotonic()
         cp = self.agent(action="status", cipher="7", login_timeout="1")
         self.assertFailsWith(cp, 5, "timed out")
-        self.assertLess(time.monotonic() - start, 1.5)
+        # Slack for process start on a loaded machine; libfreeipmi's own
+        # default would take tens of seconds.
+        self.assertLess(time.monotonic() - start, 1 + 1.5)
         # A suite libfreeipmi does not implement is a configuration error.
         self.assertFailsWith(self.agent(action="status", cipher="4"), 2, "cipher '4'")
 
@@ -219,7 +221,7 @@ class FenceIpmi(unittest.TestCase):
             self.assertIn(cp.returncode, (4, 5), cp.stderr)
             self.assertEqual(len([l for l in cp.stderr.splitlines() if "ERROR" in l]), 1, cp.stderr)
             self.assertIn(self.bmc.addr, cp.stderr)
-            self.assertLess(took, float(timeout) + 0.5)
+            self.assertLess(took, float(timeout) + 1.5)
 
     def test_password_given_on_stdin_never_shows_in_proc(self):
         self.bmc.stop()  # the agent then waits out login_timeout: time to look

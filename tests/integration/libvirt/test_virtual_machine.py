@@ -311,6 +311,9 @@ class IoErrorPause(AgentTestCase):
         p = dict(config=config, resume_behavior="leave_paused", kill_paused_after=1)
         self.assertRc(self.agent("start", **p), 0)
         self.pause(nbd, "stay", image)
+        # The agent counts kill_paused_after from the first monitor that
+        # sees the pause: one now, so that the deadline really passes.
+        self.assertRc(self.agent("monitor", **p), 190)
         nbd.fail_off()
         time_paused = time.monotonic()
         wait("past kill_paused_after", lambda: time.monotonic() - time_paused > 1.5, timeout=5)
@@ -366,6 +369,9 @@ class HungLibvirtd(AgentTestCase):
         wait("QEMU to die", lambda: not proc.pid_alive(qemu))
         self.assertRc(self.agent("monitor", **p), 7, "the pidfile proves no QEMU runs")
         self.lv.start_libvirtd()
+        # libvirtd finds the dead QEMU as it reconnects to its domains, not
+        # necessarily before it answers.
+        self.wait_domstate("nodaemon", "absent")
         self.assertRc(self.agent("monitor", **p), 7, "and libvirtd agrees once back")
 
     def test_stop_while_hung_kills_qemu(self):
