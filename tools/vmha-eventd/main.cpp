@@ -30,6 +30,9 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGINT);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // A peer that closed early (a query client, a pipe) is an error to
+  // handle where it happens, never a reason for the daemon to die.
+  signal(SIGPIPE, SIG_IGN);
   vmha::eventd::Daemon daemon(std::move(*opt));
   auto s = daemon.run();
   if (!s) {

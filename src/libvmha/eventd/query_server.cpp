@@ -48,14 +48,17 @@ void QueryServer::accept_clients() {
   while (true) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) return;
-    pending_[fd] = "";
+    uint64_t serial = next_serial_++;
+    pending_[fd] = Client{serial, ""};
     loop_.watch_fd(fd, [this, fd] { serve(fd); });
-    // A client that never sends its line is dropped.
-    loop_.after(Millis(2000), [this, fd] {
-      if (pending_.erase(fd)) {
-        loop_.unwatch_fd(fd);
-        close(fd);
-      }
+    // A client that never sends its line is dropped; not a later client
+    // that got the same fd number once this one was served.
+    loop_.after(Millis(2000), [this, fd, serial] {
+      auto it = pending_.find(fd);
+      if (it == pending_.end() || it->second.serial != serial) return;
+      pending_.erase(it);
+      loop_.unwatch_fd(fd);
+      close(fd);
     });
   }
 }
@@ -65,17 +68,19 @@ void QueryServer::serve(int fd) {
   if (it == pending_.end()) return;
   char buf[512];
   ssize_t n = read(fd, buf, sizeof buf);
-  if (n > 0) it->second.append(buf, static_cast<size_t>(n));
-  bool line = it->second.find('\n') != std::string::npos;
-  if (!line && n > 0 && it->second.size() < 4096) return;  // wait for the rest
+  std::string& got = it->second.buffer;
+  if (n > 0) got.append(buf, static_cast<size_t>(n));
+  bool line = got.find('\n') != std::string::npos;
+  if (!line && n > 0 && got.size() < 4096) return;  // wait for the rest
   std::string reply = "unknown\n";
   if (line) {
-    std::istringstream in(it->second.substr(0, it->second.find('\n')));
+    std::istringstream in(got.substr(0, got.find('\n')));
     std::string verb, uri, domain;
     in >> verb >> uri >> domain;
     if (verb == "state" && !domain.empty()) reply = answer_(uri, domain) + "\n";
   }
-  (void)!write(fd, reply.data(), reply.size());
+  // A client gone already (it gave up waiting) must not kill us with SIGPIPE.
+  (void)!send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
   loop_.unwatch_fd(fd);
   close(fd);
   pending_.erase(it);

@@ -6,6 +6,7 @@
 // asker must then ask libvirt itself. The socket is 0600 (root's agents).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -30,7 +31,12 @@ class QueryServer {
   std::string path_;
   Answer answer_;
   int listen_fd_ = -1;
-  std::map<int, std::string> pending_;  // client fd -> bytes read so far
+  struct Client {
+    uint64_t serial;     // tells this client from a later one given the same fd
+    std::string buffer;  // bytes read so far
+  };
+  std::map<int, Client> pending_;  // by fd
+  uint64_t next_serial_ = 0;
 };
 
 }  // namespace vmha::eventd
