@@ -31,6 +31,7 @@ class Context {
   Clock& clock() { return clock_; }
   const Deadline& deadline() const { return deadline_; }
   Millis op_budget() const { return op_budget_; }
+  const std::string& run_dir() const { return run_dir_; }
 
   // The libvirt connection, opened on first use. Each call is bounded by
   // libvirt_timeout and by what is left of the operation.

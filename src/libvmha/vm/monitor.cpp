@@ -1,4 +1,9 @@
 #include <libvirt/libvirt.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include "libvmha/base/log.h"
 #include "libvmha/cluster/cib.h"
@@ -72,11 +77,30 @@ bool stays_running(Context& ctx, virt::Hypervisor& hv, const std::string& name) 
   }
 }
 
+// vmha-eventd listens on this node: a connect to a unix socket answers at
+// once, whether or not anyone accepts.
+bool eventd_listens(const Context& ctx) {
+  std::string path = ctx.run_dir() + "/eventd.sock";
+  sockaddr_un a{};
+  if (path.size() >= sizeof a.sun_path) return false;
+  a.sun_family = AF_UNIX;
+  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return false;
+  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
 ActionResult follow_up(Context& ctx, virt::Hypervisor& hv, const std::string& name,
                        const policy::Verdict& v) {
   switch (v.followup) {
     case policy::Followup::kNone: break;
     case policy::Followup::kTryResume: {
+      // With vmha-eventd here, resuming is its call: it knows what a monitor
+      // cannot (the storage heartbeat, a quorum loss during the pause, after
+      // which the guest is never resumed).
+      if (eventd_listens(ctx)) return {v.rc, v.reason + "; vmha-eventd decides when to resume it"};
       if (!hv.resume(name)) break;
       if (!stays_running(ctx, hv, name))
         return {v.rc, v.reason + "; resumed, but it paused again"};
