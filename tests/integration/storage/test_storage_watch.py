@@ -126,7 +126,7 @@ class StorageTest(unittest.TestCase):
 class Heartbeat(StorageTest):
     INTERVAL = 0.5
     TIMEOUT = 1.0
-    SLACK = 0.5
+    SLACK = 1.0  # a loaded 2-core machine; a beat that never comes still fails
 
     def heartbeat(self, *paths, red_after=3):
         return Probe(self, "heartbeat", "--node", NODE, "--interval-ms", str(int(self.INTERVAL * 1000)),
@@ -182,7 +182,7 @@ class Heartbeat(StorageTest):
                                 after=hung_at)
         red = probe.wait_for(lambda r: r["health"] == "red", 10, "red", kind="beat", after=hung_at)
         # The first failing beat is the one that hung: it answers at the timeout.
-        self.assertLessEqual(int(yellow["latency_ms"]), 1000 * self.TIMEOUT + 200)
+        self.assertLessEqual(int(yellow["latency_ms"]), 1000 * self.TIMEOUT + 500)
         self.assertIn("did not complete within", yellow["error"])
         self.assertLessEqual(yellow["t"] - hung_at, self.INTERVAL + self.TIMEOUT + self.SLACK)
         self.assertLessEqual(red["t"] - hung_at,
