@@ -216,11 +216,13 @@ void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, Mi
   // Every lifecycle event is journalled once: the I/O pause, the resume from
   // it and the stop by their own rows below, the others by their name
   // ("started", "suspended", "resumed", "crashed" for a guest panic, ...).
-  bool io_pause = g.condition == virt::Condition::kPausedIoError;
+  // This event is the pause itself (not merely one that left the guest
+  // paused, such as an edit of its definition).
+  bool io_pause = g.condition == virt::Condition::kPausedIoError && before != virt::Condition::kPausedIoError;
   bool io_resume = g.condition == virt::Condition::kRunning && before == virt::Condition::kPausedIoError;
   if (!io_pause && !io_resume && e.event != VIR_DOMAIN_EVENT_STOPPED)
     journal(out, e.domain, how.substr(0, how.find('/')), how);
-  if (io_pause && before != virt::Condition::kPausedIoError) {
+  if (io_pause) {
     g.condition = before;
     mark_io_paused(g, now_wall_s, now, out);
   }

@@ -260,6 +260,10 @@ TEST_F(SupervisorTest, EveryLifecycleEventIsJournalledOnce) {
   EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)), "a"),
             W{"resumed"});
   EXPECT_EQ(journalled(pause_io("a"), "a"), W{"paused on I/O error"});
+  // Events that change no state (an edit of the definition) while paused on
+  // I/O are journalled too.
+  EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_DEFINED, VIR_DOMAIN_EVENT_DEFINED_UPDATED)), "a"),
+            W{"defined"});
   EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_RESUMED, VIR_DOMAIN_EVENT_RESUMED_UNPAUSED)), "a"),
             W{"resumed"});
   EXPECT_EQ(journalled(event(lifecycle("a", VIR_DOMAIN_EVENT_CRASHED, VIR_DOMAIN_EVENT_CRASHED_PANICKED)), "a"),
