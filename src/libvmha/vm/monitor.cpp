@@ -1,10 +1,6 @@
 #include <libvirt/libvirt.h>
-#include <sys/socket.h>
-#include <sys/un.h>
-#include <unistd.h>
 
-#include <cstring>
-
+#include "libvmha/base/connect.h"
 #include "libvmha/base/log.h"
 #include "libvmha/cluster/cib.h"
 #include "libvmha/policy/vm_state.h"
@@ -77,19 +73,10 @@ bool stays_running(Context& ctx, virt::Hypervisor& hv, const std::string& name) 
   }
 }
 
-// vmha-eventd listens on this node: a connect to a unix socket answers at
-// once, whether or not anyone accepts.
+// vmha-eventd listens on this node: a unix socket accepts or refuses at
+// once, whether or not anyone then reads.
 bool eventd_listens(const Context& ctx) {
-  std::string path = ctx.run_dir() + "/eventd.sock";
-  sockaddr_un a{};
-  if (path.size() >= sizeof a.sun_path) return false;
-  a.sun_family = AF_UNIX;
-  std::memcpy(a.sun_path, path.c_str(), path.size() + 1);
-  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return false;
-  bool ok = connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  close(fd);
-  return ok;
+  return bool(try_connect_unix(ctx.run_dir() + "/eventd.sock", Millis(1000), "vmha-eventd"));
 }
 
 ActionResult follow_up(Context& ctx, virt::Hypervisor& hv, const std::string& name,
