@@ -73,6 +73,17 @@ bool surely_absent(const std::string& path) {
   return stat(path.c_str(), &st) != 0 && errno == ENOENT;
 }
 
+// Stops the domain recorded at start, on the hypervisor recorded with it:
+// what the current parameters name may be another (or nothing).
+ActionResult stop_recorded(const ocf::AgentSpec& spec, const ocf::CallInfo& call, Clock& clock,
+                           const std::string& dir, const std::string& uri) {
+  VmConfig cfg;
+  cfg.uri = uri;
+  cfg.policy.resource = call.resource;
+  Context ctx(std::move(cfg), call, clock, op_budget(spec, call), dir);
+  return stop(ctx);
+}
+
 // A stop with parameters that no longer parse must never report a guest
 // stopped while it may run. Nothing started here: success. Started here:
 // the domain and hypervisor recorded at start are enough to stop it
@@ -92,11 +103,7 @@ int bad_parameters(const ocf::AgentSpec& spec, const ocf::CallInfo& call, const 
   if (!uri)
     return finish(ocf::rc_for_error(e), e.message + "; domain " + *name +
                                             " was started here, on a hypervisor not recorded");
-  VmConfig cfg;
-  cfg.uri = *uri;
-  cfg.policy.resource = call.resource;
-  Context ctx(std::move(cfg), call, clock, op_budget(spec, call), dir);
-  ActionResult r = stop(ctx);
+  ActionResult r = stop_recorded(spec, call, clock, dir, *uri);
   return finish(r.rc, r.reason + " (with invalid parameters: " + e.message + ")");
 }
 
@@ -111,11 +118,7 @@ std::optional<ActionResult> stop_as_started(const ocf::AgentSpec& spec, const oc
   if (!name || !uri) return std::nullopt;
   bool renamed = now.domain && now.domain->name != *name;
   if (!renamed && *uri == now.uri) return std::nullopt;
-  VmConfig old;
-  old.uri = *uri;
-  old.policy.resource = call.resource;
-  Context ctx(std::move(old), call, clock, op_budget(spec, call), dir);
-  ActionResult r = stop(ctx);
+  ActionResult r = stop_recorded(spec, call, clock, dir, *uri);
   r.reason = "domain " + *name + " as started on " + *uri + ": " + r.reason;
   return r;
 }
