@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -141,24 +142,62 @@ Outcome stop(const std::string& pidfile, Clock& clock, Millis budget) {
   return {Rc::kSuccess, killed ? "vmha-eventd killed" : "vmha-eventd stopped"};
 }
 
+// Which parameter becomes which daemon option, and how: daemon_args
+// builds the command line from it, in_parameter_terms tells the daemon's
+// option errors back in the parameters' names.
+enum class Pass { kValue, kIfSet, kEachWord };
+struct OptionParam {
+  const char* option;
+  const char* param;
+  Pass pass;
+  const char* unit;  // appended to the value (kValue only)
+};
+constexpr OptionParam kOptions[] = {
+    {"uri", "hypervisor", Pass::kValue, ""},
+    {"isolation", "isolation", Pass::kValue, ""},
+    {"heartbeat-interval", "heartbeat_interval", Pass::kValue, "ms"},
+    {"heartbeat-timeout", "heartbeat_timeout", Pass::kValue, "ms"},
+    {"yellow-after", "yellow_after", Pass::kValue, ""},
+    {"red-after", "red_after", Pass::kValue, ""},
+    {"pill-interval", "pill_interval", Pass::kValue, "ms"},
+    {"watchdog-timeout", "watchdog_timeout", Pass::kValue, "ms"},
+    {"self-fence", "self_fence", Pass::kValue, ""},
+    {"libvirt-grace", "libvirt_grace", Pass::kValue, "ms"},
+    {"journal", "journal", Pass::kValue, ""},
+    {"journal-max-rows", "journal_max_rows", Pass::kValue, ""},
+    {"journal-max-days", "journal_max_days", Pass::kValue, ""},
+    {"run-dir", "run_dir", Pass::kValue, ""},
+    {"pidfile", "pidfile", Pass::kValue, ""},
+    {"node", "node", Pass::kIfSet, ""},
+    {"heartbeat-path", "heartbeat_paths", Pass::kEachWord, ""},
+    {"pill-device", "pill_devices", Pass::kEachWord, ""},
+    {"self-fence-arg", "self_fence_command", Pass::kEachWord, ""},
+};
+
 // The daemon's option errors, told in the agent's parameter names: those
-// are what the administrator set.
-std::string in_parameter_terms(std::string msg) {
-  static const std::pair<const char*, const char*> kNames[] = {
-      {"--self-fence-arg", "self_fence_command"}, {"--heartbeat-path", "heartbeat_paths"},
-      {"--pill-device", "pill_devices"},          {"--uri", "hypervisor"},
-      {"--heartbeat-interval", "heartbeat_interval"}, {"--heartbeat-timeout", "heartbeat_timeout"},
-      {"--pill-interval", "pill_interval"},       {"--watchdog-timeout", "watchdog_timeout"},
-      {"--libvirt-grace", "libvirt_grace"},       {"--journal-max-rows", "journal_max_rows"},
-      {"--journal-max-days", "journal_max_days"}, {"--journal", "journal"},
-      {"--run-dir", "run_dir"},                   {"--pidfile", "pidfile"},
-      {"--self-fence", "self_fence"},             {"self-fence", "self_fence"},
-      {"yellow-after", "yellow_after"},           {"red-after", "red_after"},
-      {"--isolation", "isolation"},               {"--node", "node"}};
-  for (auto [from, to] : kNames)
-    for (size_t at = msg.find(from); at != std::string::npos; at = msg.find(from, at + std::strlen(to)))
-      msg.replace(at, std::strlen(from), to);
-  return msg;
+// are what the administrator set. An option is "--name", or a bare name
+// with a hyphen ("red-after must ..."); a whole word, so "--self-fence-arg"
+// is not taken for "--self-fence".
+std::string in_parameter_terms(const std::string& msg) {
+  auto word_char = [](char c) { return std::islower(static_cast<unsigned char>(c)) || c == '-'; };
+  std::string out;
+  for (size_t i = 0; i < msg.size();) {
+    if (!word_char(msg[i]) || (i > 0 && word_char(msg[i - 1]))) {
+      out += msg[i++];
+      continue;
+    }
+    size_t end = i;
+    while (end < msg.size() && word_char(msg[end])) ++end;
+    std::string word = msg.substr(i, end - i);
+    std::string name = word.starts_with("--") ? word.substr(2) : word;
+    const char* param = nullptr;
+    if (word.starts_with("--") || name.find('-') != std::string::npos)
+      for (const auto& o : kOptions)
+        if (name == o.option) param = o.param;
+    out += param ? std::string(param) : word;
+    i = end;
+  }
+  return out;
 }
 
 // Stop needs nothing but the pidfile, and must work whatever else is wrong
@@ -190,25 +229,19 @@ std::optional<std::string> missing_here(const ocf::Params& p, const ocf::EnvLook
 }  // namespace
 
 std::vector<std::string> daemon_args(const ocf::Params& p) {
-  std::vector<std::string> a{"--uri=" + p.str("hypervisor"),
-                             "--isolation=" + p.str("isolation"),
-                             "--heartbeat-interval=" + p.str("heartbeat_interval") + "ms",
-                             "--heartbeat-timeout=" + p.str("heartbeat_timeout") + "ms",
-                             "--yellow-after=" + p.str("yellow_after"),
-                             "--red-after=" + p.str("red_after"),
-                             "--pill-interval=" + p.str("pill_interval") + "ms",
-                             "--watchdog-timeout=" + p.str("watchdog_timeout") + "ms",
-                             "--self-fence=" + p.str("self_fence"),
-                             "--libvirt-grace=" + p.str("libvirt_grace") + "ms",
-                             "--journal=" + p.str("journal"),
-                             "--journal-max-rows=" + p.str("journal_max_rows"),
-                             "--journal-max-days=" + p.str("journal_max_days"),
-                             "--run-dir=" + p.str("run_dir"),
-                             "--pidfile=" + p.str("pidfile")};
-  if (!p.str("node").empty()) a.push_back("--node=" + p.str("node"));
-  for (auto& w : words(p.str("heartbeat_paths"))) a.push_back("--heartbeat-path=" + w);
-  for (auto& w : words(p.str("pill_devices"))) a.push_back("--pill-device=" + w);
-  for (auto& w : words(p.str("self_fence_command"))) a.push_back("--self-fence-arg=" + w);
+  std::vector<std::string> a;
+  for (const auto& o : kOptions) {
+    const std::string& v = p.str(o.param);
+    switch (o.pass) {
+      case Pass::kValue: a.push_back("--" + std::string(o.option) + "=" + v + o.unit); break;
+      case Pass::kIfSet:
+        if (!v.empty()) a.push_back("--" + std::string(o.option) + "=" + v);
+        break;
+      case Pass::kEachWord:
+        for (auto& w : words(v)) a.push_back("--" + std::string(o.option) + "=" + w);
+        break;
+    }
+  }
   return a;
 }
 
