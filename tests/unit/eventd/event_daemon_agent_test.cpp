@@ -11,11 +11,12 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <string>
+
+#include "../temp_dir.h"
 
 extern char** environ;
 
@@ -33,17 +34,17 @@ Answer run(const std::string& action, std::map<std::string, std::string> env) {
   env.try_emplace("OCF_RESOURCE_INSTANCE", "eventd");
   std::string a = action;
   char* argv[] = {const_cast<char*>("EventDaemon"), a.data(), nullptr};
-  testing::internal::CaptureStderr();
+  ::testing::internal::CaptureStderr();
   int rc = run_agent(2, argv, ocf::map_env(env), system_clock());
-  return {rc, testing::internal::GetCapturedStderr()};
+  return {rc, ::testing::internal::GetCapturedStderr()};
 }
 
 std::string run_meta_data() {
   char action[] = "meta-data";
   char* argv[] = {const_cast<char*>("EventDaemon"), action, nullptr};
-  testing::internal::CaptureStdout();
+  ::testing::internal::CaptureStdout();
   EXPECT_EQ(run_agent(2, argv, ocf::map_env({}), system_clock()), 0);
-  return testing::internal::GetCapturedStdout();
+  return ::testing::internal::GetCapturedStdout();
 }
 
 // One line, the reason Pacemaker shows in crm_mon's failed actions.
@@ -137,27 +138,24 @@ TEST(EventDaemonAgent, UnknownActionAndStopOfBadConfiguration) {
 
 // A process the agent takes for the daemon: sleep, under the daemon's name.
 struct FakeDaemon {
-  std::filesystem::path dir;
+  testing::TempDir dir{"vmha-eventd-agent"};
   pid_t pid = 0;
   FakeDaemon() {
-    char tmpl[] = "/tmp/vmha-eventd-agent-XXXXXX";
-    dir = mkdtemp(tmpl);
-    auto exe = dir / "vmha-eventd";
+    std::filesystem::path exe = dir.path() + "/vmha-eventd";
     std::filesystem::copy_file("/bin/sleep", exe);
     std::filesystem::permissions(exe, std::filesystem::perms::owner_all);
     std::string prog = exe.string(), secs = "60";
     char* argv[] = {prog.data(), secs.data(), nullptr};
     EXPECT_EQ(posix_spawn(&pid, prog.c_str(), nullptr, nullptr, argv, environ), 0);
-    std::ofstream(dir / "eventd.pid") << pid << "\n";
+    std::ofstream(pidfile()) << pid << "\n";
   }
   ~FakeDaemon() {
     if (pid > 0 && waitpid(pid, nullptr, WNOHANG) == 0) {
       kill(pid, SIGKILL);
       waitpid(pid, nullptr, 0);
     }
-    std::filesystem::remove_all(dir);
   }
-  std::string pidfile() const { return (dir / "eventd.pid").string(); }
+  std::string pidfile() const { return dir.path() + "/eventd.pid"; }
   // Reaps it: true once it has exited.
   bool exited() { return waitpid(pid, nullptr, WNOHANG) == pid && (pid = 0, true); }
 };

@@ -9,9 +9,10 @@
 #include <unistd.h>
 
 #include <cstring>
-#include <filesystem>
 #include <string>
 #include <thread>
+
+#include "../temp_dir.h"
 
 namespace vmha::eventd {
 namespace {
@@ -43,9 +44,7 @@ std::string exchange(int fd, const std::string& line) {
 class QueryServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("vmha-query-" + std::to_string(getpid()));
-    std::filesystem::create_directories(dir_);
-    path_ = (dir_ / "eventd.sock").string();
+    path_ = dir_.path() + "/eventd.sock";
     server_ = std::make_unique<QueryServer>(loop_, path_, [](const std::string&, const std::string& dom) {
       return dom == "g1" ? std::string("running") : std::string("other absent");
     });
@@ -56,11 +55,10 @@ class QueryServerTest : public ::testing::Test {
     loop_.stop();
     thread_.join();
     server_.reset();
-    std::filesystem::remove_all(dir_);
   }
 
+  testing::TempDir dir_{"vmha-query"};
   Loop loop_{system_clock()};
-  std::filesystem::path dir_;
   std::string path_;
   std::unique_ptr<QueryServer> server_;
   std::thread thread_;
