@@ -130,6 +130,18 @@ class Peer:
         self.close()
 
 
+def path_state(path):
+    """What the machine has at path, to tell that a test left it as it found
+    it (vmha may be installed there, or not): None when nothing is there,
+    else the link target or the file's identity and modification time."""
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return None
+    link = os.readlink(path) if os.path.islink(path) else None
+    return (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, link)
+
+
 def run_with_agents(argv, agents, target="/usr/sbin", timeout=60, check=True, input=None):
     """Runs argv in a private mount namespace in which `target` shows the
     machine's files plus `agents` ({name: path}, as symlinks) through a

@@ -12,7 +12,7 @@ import unittest
 import xml.etree.ElementTree as ET
 
 from vmha_harness.bmc import Bmc
-from vmha_harness.proc import build_dir, run, run_with_agents, wait_until
+from vmha_harness.proc import build_dir, path_state, run, run_with_agents, wait_until
 
 AGENT = os.path.join(build_dir(), "stonith", "fence_vmha_ipmi", "fence_vmha_ipmi")
 RNG = "/usr/share/cluster/relaxng/metadata.rng"
@@ -253,6 +253,11 @@ class FenceIpmi(unittest.TestCase):
 
     def test_stonith_admin_reads_metadata_and_validates(self):
         agents = {"fence_vmha_ipmi": AGENT}
+        # vmha may be installed on the machine: the build's agent must be
+        # the one stonith_admin runs, and the installed one left as it was.
+        installed = path_state("/usr/sbin/fence_vmha_ipmi")
+        seen = run_with_agents(["readlink", "-f", "/usr/sbin/fence_vmha_ipmi"], agents)
+        self.assertEqual(seen.stdout.strip(), os.path.realpath(AGENT))
         cp = run_with_agents(["stonith_admin", "-M", "-a", "fence_vmha_ipmi"], agents)
         self.assertEqual(ET.fromstring(cp.stdout).get("name"), "fence_vmha_ipmi")
         ok = run_with_agents(["stonith_admin", "--validate", "-a", "fence_vmha_ipmi",
@@ -264,7 +269,7 @@ class FenceIpmi(unittest.TestCase):
                                "-o", "password=x"], agents, check=False)
         self.assertNotEqual(bad.returncode, 0)
         self.assertIn("ip is not set", bad.stdout + bad.stderr)
-        self.assertFalse(os.path.exists("/usr/sbin/fence_vmha_ipmi"), "overlay leaked")
+        self.assertEqual(path_state("/usr/sbin/fence_vmha_ipmi"), installed, "overlay leaked")
 
 
 if __name__ == "__main__":

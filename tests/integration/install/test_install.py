@@ -15,8 +15,8 @@ import sys
 import unittest
 import xml.etree.ElementTree as ET
 
-from installed_tree import InstalledTree
-from vmha_harness.proc import build_dir, run, source_dir
+from installed_tree import InstalledTree, file_modes
+from vmha_harness.proc import build_dir, path_state, run, source_dir
 
 OCF_DIR = "/usr/lib/ocf/resource.d/vmha"
 FENCE_DIR = "/usr/sbin"
@@ -94,8 +94,10 @@ class InstalledAgents(unittest.TestCase):
         for tool in ("pcs", "crm", "xmllint", "unshare"):
             if not (os.path.exists(f"/usr/sbin/{tool}") or os.path.exists(f"/usr/bin/{tool}")):
                 raise RuntimeError(f"{tool} is not installed: run tools/install-deps")
-        cls.machine_had_vmha = os.path.exists(OCF_DIR)
         cls.tree = InstalledTree().__enter__()
+        # vmha may be installed on the machine: whatever is at the paths the
+        # tree installs must be left exactly as it is.
+        cls.machine_before = {p: path_state(p) for p in file_modes(cls.tree.root)}
         # What Pacemaker lists: it skips dot-files (the agents' helpers).
         cls.ocf_agents = sorted(n for n in os.listdir(cls.tree.path(OCF_DIR)) if not n.startswith("."))
         cls.fence_agents = sorted(n for n in os.listdir(cls.tree.path(FENCE_DIR))
@@ -185,7 +187,7 @@ class InstalledAgents(unittest.TestCase):
         seen = self.tree.run(["sha256sum", VM_AGENT]).stdout.split()[0]
         self.assertEqual(seen, ours)
         self.assertNotIn("vmha-installed", machine_mounts())
-        self.assertEqual(os.path.exists(OCF_DIR), self.machine_had_vmha)
+        self.assertEqual({p: path_state(p) for p in self.machine_before}, self.machine_before)
 
 
 def fresh_machine_env():
