@@ -9,9 +9,9 @@ device without one, and the password is added to the CIB file directly."""
 import os
 import xml.etree.ElementTree as ET
 
-from vmha_harness.cluster import seed_cib
-from vmha_harness.cluster_host import STD_PATH
-from vmha_harness.proc import run
+from .peers.cluster import seed_cib
+from .peers.cluster_host import STD_PATH
+from .peers.proc import run
 
 from . import guests as G
 from . import heartbeat, power

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from vmha_harness.proc import HarnessError
+from .peers.proc import HarnessError
 
 from . import down, origin, power, report_cli, results, run_all, scenarios, status, up
 from . import layout as L

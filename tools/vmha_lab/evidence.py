@@ -5,7 +5,7 @@ power events, and the poison-pill slots as the real sbd reads them."""
 
 import re
 
-from vmha_harness.proc import HarnessError
+from .peers.proc import HarnessError
 
 from . import guests as G
 from . import hosts, observe
@@ -80,8 +80,8 @@ def pill_slot(state, layout, target, stack):
     `sbd list` reads it, or None without a slot. vmha: through a loop device
     over the exported file (on the page cache nbdkit writes through);
     classic: its own loop device."""
-    from vmha_harness.loopdev import LoopDevice
-    from vmha_harness.sbdtool import sbd_list
+    from .peers.loopdev import LoopDevice
+    from .peers.sbdtool import sbd_list
 
     from . import heartbeat
     if stack == "classic":

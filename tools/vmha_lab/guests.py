@@ -5,9 +5,9 @@ over NBD from the storage namespace."""
 import os
 import types
 
-from vmha_harness import disk
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.guest_image import GuestImage
+from .peers import disk
+from .peers.domain_xml import domain_xml
+from .peers.guest_image import GuestImage
 
 from . import layout as L
 

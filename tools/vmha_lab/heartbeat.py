@@ -10,8 +10,8 @@ watches its slot) and the storage heartbeat's blocks from 4 MiB on."""
 
 import os
 
-from vmha_harness.loopdev import LoopDevice
-from vmha_harness.proc import run
+from .peers.loopdev import LoopDevice
+from .peers.proc import run
 
 from . import layout as L
 

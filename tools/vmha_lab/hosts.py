@@ -1,7 +1,7 @@
 """Powering a lab host on and off, and running commands inside it.
 
 A host is cluster_init.sh as PID 1 of fresh mount/UTS/IPC/PID namespaces in
-the host's network namespace, as in vmha_harness.Cluster, but started
+the host's network namespace, as in peers.cluster.Cluster, but started
 detached (its own session, no parent-death signal) so that it outlives the
 `vmha-lab` command or chassis hook that powered it on. Its PID, start time
 and PID namespace are recorded as procs["host-<name>"]."""
@@ -10,11 +10,11 @@ import os
 import signal
 import subprocess
 
-from vmha_harness import cluster_net
-from vmha_harness.cluster import parse_xml_output
-from vmha_harness.cluster_host import (BASH, INIT_SCRIPT, NSENTER, STD_PATH, UNSHARE, _children,
+from .peers import cluster_net
+from .peers.cluster import parse_xml_output
+from .peers.cluster_host import (BASH, INIT_SCRIPT, NSENTER, STD_PATH, UNSHARE, _children,
                                        host_env, pidns_inode, pids_in_pidns)
-from vmha_harness.proc import HarnessError, run, wait_until
+from .peers.proc import HarnessError, run, wait_until
 
 from .state import is_same_process, proc_record
 

@@ -5,7 +5,7 @@ own disk records."""
 import collections
 import time
 
-from vmha_harness.proc import HarnessError, wait_until
+from .peers.proc import HarnessError, wait_until
 
 from . import guests as G
 from . import hosts

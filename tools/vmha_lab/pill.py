@@ -6,9 +6,9 @@ device is shared by all of them."""
 
 import os
 
-from vmha_harness.loopdev import LOSETUP
-from vmha_harness.proc import HarnessError, run, wait_until
-from vmha_harness.sbdtool import SBD
+from .peers.loopdev import LOSETUP
+from .peers.proc import HarnessError, run, wait_until
+from .peers.sbdtool import SBD
 
 from . import hosts
 

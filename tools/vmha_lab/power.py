@@ -1,4 +1,4 @@
-"""Each host's BMC: one ipmi_sim (vmha_harness.bmc.Bmc) on the management
+"""Each host's BMC: one ipmi_sim (peers.bmc.Bmc) on the management
 network whose chassis hook is `vmha-lab chassis HOST ...`, so that IPMI
 power control really kills and boots the host's namespaces."""
 
@@ -6,9 +6,9 @@ import os
 import shlex
 import time
 
-from vmha_harness import cluster_net
-from vmha_harness.bmc import Bmc
-from vmha_harness.proc import run
+from .peers import cluster_net
+from .peers.bmc import Bmc
+from .peers.proc import run
 
 from . import hosts
 from .state import proc_record

@@ -5,7 +5,7 @@ writes the JSON and SVG next to the results unless told otherwise."""
 import os
 import sys
 
-from vmha_harness.proc import HarnessError
+from .peers.proc import HarnessError
 
 from . import report, report_svg, results
 

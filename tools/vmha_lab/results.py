@@ -13,7 +13,7 @@ import os
 import re
 import subprocess
 
-from vmha_harness.proc import HarnessError
+from .peers.proc import HarnessError
 
 from . import cib, hosts
 from . import layout as L

@@ -8,7 +8,7 @@ import os
 import signal
 import time
 
-from vmha_harness.proc import HarnessError
+from .peers.proc import HarnessError
 
 from . import hosts, observe
 from . import guests as G

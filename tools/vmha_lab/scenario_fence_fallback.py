@@ -9,8 +9,8 @@ import os
 import signal
 import time
 
-from vmha_harness.cluster_host import pids_in_pidns
-from vmha_harness.proc import HarnessError
+from .peers.cluster_host import pids_in_pidns
+from .peers.proc import HarnessError
 
 from . import heartbeat, hosts, logtimes, network, observe, pill
 from . import guests as G

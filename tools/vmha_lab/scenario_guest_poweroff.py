@@ -14,8 +14,8 @@ split-brain checks."""
 
 import time
 
-from vmha_harness import disk
-from vmha_harness.proc import HarnessError, wait_until
+from .peers import disk
+from .peers.proc import HarnessError, wait_until
 
 from . import guests as G
 from . import observe

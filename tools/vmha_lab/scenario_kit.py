@@ -6,7 +6,7 @@ recording the result. What they observe is in evidence.py."""
 import re
 import time
 
-from vmha_harness.proc import HarnessError, wait_until
+from .peers.proc import HarnessError, wait_until
 
 from . import evidence as E
 from . import guests as G

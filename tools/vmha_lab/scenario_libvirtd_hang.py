@@ -11,7 +11,7 @@ and a finding says so; the guest must be left alone all the same."""
 import re
 import time
 
-from vmha_harness.proc import HarnessError, wait_until
+from .peers.proc import HarnessError, wait_until
 
 from . import evidence as E
 from . import scenario_kit as K

@@ -6,7 +6,7 @@ split-brain writes. Restore: the cable back, the host in the cluster."""
 
 import time
 
-from vmha_harness.proc import wait_until
+from .peers.proc import wait_until
 
 from . import hosts, logtimes, network, observe
 from . import scenario_kit as K

@@ -7,7 +7,7 @@ nothing moves, nobody is fenced."""
 
 import time
 
-from vmha_harness.proc import wait_until
+from .peers.proc import wait_until
 
 from . import cib, hosts, network, observe
 from . import evidence as E

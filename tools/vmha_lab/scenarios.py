@@ -4,7 +4,7 @@ own disk records, the BMC's power events), verify, restore."""
 
 import time
 
-from vmha_harness.proc import HarnessError, wait_until
+from .peers.proc import HarnessError, wait_until
 
 from . import evidence as E
 from . import guests as G

@@ -5,8 +5,8 @@ network, and corosync-qnetd on the management network."""
 import os
 import subprocess
 
-from vmha_harness import cluster_net
-from vmha_harness.proc import HarnessError, read_pidfile, wait_until
+from .peers import cluster_net
+from .peers.proc import HarnessError, read_pidfile, wait_until
 
 from . import layout as L
 from .state import proc_record

@@ -5,11 +5,11 @@ import os
 import secrets
 import sys
 
-from vmha_harness.cluster import corosync_conf, make_host_dir, make_overlays
-from vmha_harness.libvirtd import PrivateLibvirtd
-from vmha_harness.proc import HarnessError, wait_until
+from .peers.cluster import corosync_conf, make_host_dir, make_overlays
+from .peers.libvirtd import SUBREAPER, PrivateLibvirtd
+from .peers.proc import HarnessError, wait_until
 
-from . import (HARNESS_DIR, cib, cib_classic, down, guests, heartbeat, hosts, network, observe,
+from . import (cib, cib_classic, down, guests, heartbeat, hosts, network, observe,
                pill, power, services)
 from . import layout as L
 
@@ -74,7 +74,7 @@ def make_hosts(layout, qdevice, cib_xml, build_dir, pill_dev=None):
     overlays = agent_overlays(build_dir) if pill_dev is None else {}
     lines, _ = make_overlays(os.path.join(layout.dir, "overlay"), overlays)
     before = _template("host_before_cluster.sh",
-                       SUBREAPER=os.path.join(HARNESS_DIR, "subreaper.py"))
+                       SUBREAPER=SUBREAPER)
     if pill_dev is None:
         before += _template("host_heartbeat.sh", HEARTBEAT_URI=heartbeat.uri(),
                             HEARTBEAT_MOUNT=heartbeat.MOUNTPOINT)

@@ -10,14 +10,11 @@ import tempfile
 import time
 import unittest
 
-from . import proc
+from vmha_lab import layout
+from vmha_lab.peers import proc
+from vmha_lab.state import State
 
-SOURCE = proc.source_dir()
-LAB = os.path.join(SOURCE, "tools", "vmha-lab")
-if os.path.join(SOURCE, "tools") not in sys.path:
-    sys.path.insert(0, os.path.join(SOURCE, "tools"))
-from vmha_lab import layout  # noqa: E402
-from vmha_lab.state import State  # noqa: E402
+LAB = os.path.join(proc.source_dir(), "tools", "vmha-lab")
 
 
 class LabCase(unittest.TestCase):

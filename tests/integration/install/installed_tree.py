@@ -11,7 +11,7 @@ import stat
 import subprocess
 import tempfile
 
-from vmha_harness.proc import HarnessError, build_dir, run
+from vmha_lab.peers.proc import HarnessError, build_dir, run
 
 # In the namespace: /usr shows the DESTDIR's files over the machine's; crmsh
 # logs to a throw-away tmpfs instead of the machine's /var/log/crmsh.

@@ -11,11 +11,11 @@ import os
 import sys
 import unittest
 
-from vmha_harness import cluster_net, disk, proc
-from vmha_harness.cluster_host import pids_in_pidns
-from vmha_harness.lab_case import LabCase  # puts tools/ on the path
+from vmha_harness.lab_case import LabCase
 from vmha_lab import hosts
 from vmha_lab.down import leftovers
+from vmha_lab.peers import cluster_net, disk, proc
+from vmha_lab.peers.cluster_host import pids_in_pidns
 from vmha_lab.state import is_same_process
 
 UP_TIMEOUT = 240

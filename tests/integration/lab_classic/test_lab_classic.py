@@ -16,13 +16,13 @@ import signal
 import sys
 import time
 
-from vmha_harness import proc
-from vmha_harness.cluster_host import pids_in_pidns
-from vmha_harness.lab_case import LabCase  # puts tools/ on the path
-from vmha_harness.sbdtool import sbd_list
+from vmha_harness.lab_case import LabCase
 from vmha_lab import guests, hosts, network, pill, power, status
 from vmha_lab.down import leftovers
 from vmha_lab.evidence import bmc_events, verify_records
+from vmha_lab.peers import proc
+from vmha_lab.peers.cluster_host import pids_in_pidns
+from vmha_lab.peers.sbdtool import sbd_list
 from vmha_lab.state import is_same_process
 
 UP_TIMEOUT = 240

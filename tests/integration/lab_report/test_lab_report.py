@@ -14,12 +14,11 @@ import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 
-from vmha_harness import proc
-from vmha_harness.cluster import corosync_conf
+from vmha_lab import layout, results
+from vmha_lab.peers import proc
+from vmha_lab.peers.cluster import corosync_conf
 
 LAB = os.path.join(proc.source_dir(), "tools", "vmha-lab")
-sys.path.insert(0, os.path.join(proc.source_dir(), "tools"))
-from vmha_lab import layout, results  # noqa: E402
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 SVG = "{http://www.w3.org/2000/svg}"
 SCENARIOS = ["qemu-crash", "guest-poweroff", "network-cut", "power-cut"]
