@@ -6,10 +6,10 @@ import json
 import os
 import sys
 
-from .peers.proc import HarnessError
-
-from . import down, origin, power, report_cli, results, run_all, scenarios, status, up
+from . import down, origin, power, report_cli, results, scenarios, status, up
 from . import layout as L
+from .peers.proc import HarnessError
+from .scenarios import runner
 from .state import State
 
 
@@ -35,9 +35,19 @@ def _parser():
     sub.add_parser("down", help="remove everything the lab made")
     s = sub.add_parser("status", help="hosts, cluster and guests")
     s.add_argument("--json", action="store_true")
-    r = sub.add_parser("run", help="run failure scenarios (all: every one, least "
-                       "disruptive first): " + ", ".join(run_all.expand(["all"])))
-    r.add_argument("scenario", nargs="+", choices=["all"] + sorted(scenarios.SCENARIOS))
+    r = sub.add_parser(
+        "run", help="run failure scenarios", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Runs each scenario through prepare, inject, observe, verify and\n"
+        "restore, saying each as it goes, then prints its verdict and key timings\n"
+        "(and the other stack's, where another lab has results). Results are kept\n"
+        "in <state-dir>/results/<name>.json (see `vmha-lab report`).",
+        epilog="scenarios (all: every one, in this order, least disruptive first):\n"
+        + "\n".join(f"  {n:<16}{m.SUMMARY}" for n, m in scenarios.SCENARIOS.items()))
+    r.add_argument("scenario", nargs="+", metavar="SCENARIO",
+                   choices=["all"] + list(scenarios.SCENARIOS), help="a scenario below, or all")
+    r.add_argument("--json", action="store_true",
+                   help="print each result as one line of JSON on stdout (progress goes to "
+                   "stderr)")
     report_cli.add_parser(sub)
     c = sub.add_parser("chassis", help=argparse.SUPPRESS)
     c.add_argument("host")
@@ -47,6 +57,26 @@ def _parser():
 
 def _layout(args, state_hosts=None):
     return L.Layout(args.name, state_hosts or 9, args.state_dir)
+
+
+def _run(layout, state, args):
+    """Each scenario named, in order; 1 unless every one ran without problems."""
+    out = sys.stderr if args.json else sys.stdout
+    names = scenarios.expand(args.scenario)
+    verdicts = {}
+    for name in names:
+        res = runner.run_one(scenarios.SCENARIOS[name], layout, state, out)
+        if res is not None and args.json:
+            print(json.dumps(res), flush=True)
+        verdicts[name] = "skipped" if res is None else "ok" if not res["problems"] else "problems"
+        print(file=out)
+    bad = [n for n, v in verdicts.items() if v != "ok"]
+    if len(names) > 1:
+        print(f"{len(names)} scenarios: {len(names) - len(bad)} ok"
+              + (f"; not ok: {', '.join(f'{n} ({verdicts[n]})' for n in bad)}" if bad else ""),
+              file=out)
+    print(f"results: {results.path(layout.state_root, layout.name)} (vmha-lab report)", file=out)
+    return 1 if bad else 0
 
 
 def main(argv=None):
@@ -79,13 +109,7 @@ def main(argv=None):
         if args.command == "status":
             status.show(layout, state, as_json=args.json)
         elif args.command == "run":
-            failed = False
-            for name in run_all.expand(args.scenario):
-                res = scenarios.SCENARIOS[name](layout, state)
-                print(json.dumps(res, indent=1))
-                results.record(layout, state, res)  # kept for `report`, also after `down`
-                failed |= bool(res["problems"])
-            return 1 if failed else 0
+            return _run(layout, state, args)
         elif args.command == "chassis":
             sys.stdout.write(power.chassis(layout, state, layout.host(args.host), args.args))
         return 0

@@ -7,10 +7,9 @@ import os
 import shutil
 import signal
 
+from . import hosts
 from .peers import cluster_net
 from .peers.proc import HarnessError, run, wait_until
-
-from . import hosts
 from .state import is_same_process
 
 

@@ -5,11 +5,10 @@ over NBD from the storage namespace."""
 import os
 import types
 
+from . import layout as L
 from .peers import disk
 from .peers.domain_xml import domain_xml
 from .peers.guest_image import GuestImage
-
-from . import layout as L
 
 MEMORY_MIB = 96
 VCPUS = 1

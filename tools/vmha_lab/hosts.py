@@ -13,9 +13,8 @@ import subprocess
 from .peers import cluster_net
 from .peers.cluster import parse_xml_output
 from .peers.cluster_host import (BASH, INIT_SCRIPT, NSENTER, STD_PATH, UNSHARE, _children,
-                                       host_env, pidns_inode, pids_in_pidns)
+                                 host_env, pidns_inode, pids_in_pidns)
 from .peers.proc import HarnessError, run, wait_until
-
 from .state import is_same_process, proc_record
 
 

@@ -6,11 +6,10 @@ import os
 import shlex
 import time
 
+from . import hosts
 from .peers import cluster_net
 from .peers.bmc import Bmc
 from .peers.proc import run
-
-from . import hosts
 from .state import proc_record
 
 USER = "admin"
