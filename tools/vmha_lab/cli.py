@@ -6,14 +6,17 @@ import json
 import os
 import sys
 
-from . import down, origin, power, report_cli, results, scenarios, status, up
 from . import layout as L
+from . import power
 from .peers.proc import HarnessError
-from .scenarios import runner
 from .state import State
+
+# The rest of the lab is imported where it is used, not here: the BMCs'
+# hook (_chassis) runs this module at every chassis status and must be quick.
 
 
 def _parser():
+    from . import origin, report_cli, scenarios, up
     p = argparse.ArgumentParser(prog="vmha-lab", description=(
         "A vmha cluster on this machine: hosts as namespaces with corosync, pacemaker, "
         "libvirtd and a simulated BMC each, guests on shared NBD storage. Run as root."))
@@ -61,6 +64,8 @@ def _layout(args, state_hosts=None):
 
 def _run(layout, state, args):
     """Each scenario named, in order; 1 unless every one ran without problems."""
+    from . import results, scenarios
+    from .scenarios import runner
     out = sys.stderr if args.json else sys.stdout
     names = scenarios.expand(args.scenario)
     verdicts = {}
@@ -79,7 +84,42 @@ def _run(layout, state, args):
     return 1 if bad else 0
 
 
+def _command(argv):
+    """The sub-command's word: the first argument after --name and
+    --state-dir and their values (as the BMCs' hook gives them)."""
+    i = 0
+    while i < len(argv) and argv[i] in ("--name", "--state-dir"):
+        i += 2
+    return argv[i] if i < len(argv) else None
+
+
+def _chassis(argv):
+    """The BMCs' hook, `--state-dir D --name N chassis HOST ARGS`, without
+    loading the rest of vmha-lab: ipmi_sim waits for it at every chassis
+    status, and the fence agents' sessions with it."""
+    p = argparse.ArgumentParser(prog="vmha-lab", add_help=False)
+    p.add_argument("--name", default="lab")
+    p.add_argument("--state-dir", default=L.DEFAULT_STATE_ROOT)
+    p.add_argument("command", choices=["chassis"])
+    p.add_argument("host")
+    p.add_argument("args", nargs="*")
+    args = p.parse_args(argv)
+    probe = L.Layout(args.name, 1, args.state_dir)
+    state = State(probe.dir)
+    layout = _layout(args, state.load().get("hosts"))
+    try:
+        sys.stdout.write(power.chassis(layout, state, layout.host(args.host), args.args))
+    except HarnessError as e:
+        print(f"vmha-lab: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if _command(argv) == "chassis":
+        return _chassis(argv)
+    from . import down, origin, report_cli, results, status, up
     args = _parser().parse_args(argv)
     if args.command == "report":  # reads files only: no root needed
         return report_cli.main(args)
