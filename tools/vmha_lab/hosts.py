@@ -30,11 +30,14 @@ def is_on(state, spec):
     return is_same_process(record(state, spec))
 
 
-def power_on(state, spec):
-    """Boots the host (nothing if it runs) and records its PID 1."""
+def power_on(state, spec, post_s=0):
+    """Boots the host (nothing if it runs) and records its PID 1, which
+    waits post_s seconds (the firmware's power-on self test) before the
+    host starts anything."""
     if is_on(state, spec):
         return
-    env = dict(host_env(spec.dir), VMHA_HOST_NAME=spec.name, VMHA_HOST_DIR=spec.dir)
+    env = dict(host_env(spec.dir), VMHA_HOST_NAME=spec.name, VMHA_HOST_DIR=spec.dir,
+               VMHA_POST_S=str(post_s))
     argv = [cluster_net.IP, "netns", "exec", spec.netns,
             UNSHARE, "--mount", "--uts", "--ipc", "--pid", "--fork",
             "--kill-child", "--mount-proc", BASH, INIT_SCRIPT]

@@ -13,6 +13,13 @@ from .peers.proc import run
 from .state import proc_record
 
 USER = "admin"
+# A host its BMC powers on once the lab is up (fencing's reboot) spends this
+# long in its firmware before it starts anything. Without it a lab host is
+# back in a second, unlike a real one: it rejoined before the survivors'
+# fencer had confirmed its fencing (and was then told it was fenced and
+# stopped its cluster stack), or took back its guests before a survivor
+# could, on a loaded machine.
+POST_S = 10
 LAB_COMMAND = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))),
                            "vmha-lab")
 
@@ -54,16 +61,18 @@ def chassis(layout, state, spec, args):
     if words == "get power":
         return f"power:{1 if hosts.is_on(state, spec) else 0}\n"
     event = None
+    # `up` powers the hosts on through their BMCs too: no self test then.
+    post_s = POST_S if state.load().get("guests") else 0
     if words == "set power" and args[2:] == ["1"]:
         event = "on"
-        hosts.power_on(state, spec)
+        hosts.power_on(state, spec, post_s)
     elif (words == "set power" and args[2:] == ["0"]) or words == "set shutdown":
         event = "off"
         hosts.power_off(state, spec)
     elif words == "set reset":
         event = "reset"
         hosts.power_off(state, spec)
-        hosts.power_on(state, spec)
+        hosts.power_on(state, spec, post_s)
     if event:
         with open(os.path.join(spec.bmc_dir, "events"), "a") as f:
             f.write(f"{time.time():.3f} {event}\n")

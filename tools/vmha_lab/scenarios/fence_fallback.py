@@ -13,7 +13,6 @@ import signal
 from .. import evidence as E
 from .. import guests as G
 from .. import heartbeat, hosts, network, pill
-from ..peers.cluster_host import pids_in_pidns
 from ..peers.proc import HarnessError
 from ..state import is_same_process
 from . import kit as K
@@ -52,17 +51,7 @@ def _signal_bmc(run, sig):
 
 def _host_actors(run):
     """Names of the host's processes that could still write or act."""
-    rec = hosts.record(run.state, run.victim)
-    found = []
-    for pid in pids_in_pidns(rec["pidns"]) if rec else []:
-        try:
-            with open(f"/proc/{pid}/comm") as f:
-                comm = f.read().strip()
-        except OSError:
-            continue
-        if comm.startswith(ACTORS):
-            found.append(comm)
-    return found
+    return [comm for comm in K.host_programs(run, run.victim) if comm.startswith(ACTORS)]
 
 
 def prepare(run):

@@ -8,7 +8,8 @@ import time
 
 from .. import evidence as E
 from .. import guests as G
-from .. import hosts, logtimes, observe
+from .. import hosts, logtimes, observe, power
+from ..peers.cluster_host import pids_in_pidns
 from ..peers.proc import HarnessError
 
 RECOVERY_TIMEOUT = 60
@@ -297,11 +298,49 @@ def power_on_all(run):
             hosts.power_on(run.state, h)
 
 
+# A host on for this long with neither corosync nor pacemakerd has stopped
+# its cluster stack (they start within seconds of its self test).
+STACK_STOPPED_S = power.POST_S + 15
+
+
+def host_programs(run, spec):
+    """The command names (comm) of the host's processes; [] when it is off."""
+    rec = hosts.record(run.state, spec)
+    found = []
+    for pid in pids_in_pidns(rec["pidns"]) if rec else []:
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                found.append(f.read().strip())
+        except OSError:
+            continue
+    return found
+
+
 def wait_formed(run, timeout=REJOIN_TIMEOUT):
-    """Every host on and in the cluster again (powering on any that is off)."""
+    """Every host on and in the cluster again: powers on any that is off,
+    and power-cycles any whose cluster stack stopped. A host that fencing
+    rebooted and that rejoins before the survivors' fencer has confirmed
+    it is told it was fenced, and its pacemakerd stays down (what an
+    administrator would then restart); the lab's hosts boot in a second,
+    far sooner than real ones, so on a loaded machine this happens."""
     power_on_all(run)
-    run.wait("every host back in the cluster", lambda: observe.formed(run.state, run.layout),
-             timeout, interval=0.5)
+    stopped_since = {}
+
+    def formed():
+        for h in run.layout.hosts:
+            if not hosts.is_on(run.state, h) or {"corosync", "pacemakerd"} & set(
+                    host_programs(run, h)):
+                stopped_since.pop(h.name, None)
+                continue
+            since = stopped_since.setdefault(h.name, time.monotonic())
+            if time.monotonic() - since >= STACK_STOPPED_S:
+                run.say(f"{h.name}'s cluster stack stopped (it came back before its fencing "
+                        "was confirmed): power-cycling it")
+                hosts.power_off(run.state, h)
+                hosts.power_on(run.state, h)
+                stopped_since.pop(h.name)
+        return observe.formed(run.state, run.layout)
+    run.wait("every host back in the cluster", formed, timeout, interval=0.5)
 
 
 def resume_paused(run):
