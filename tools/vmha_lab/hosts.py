@@ -22,6 +22,12 @@ def key(spec):
     return f"host-{spec.name}"
 
 
+def pid1_file(spec):
+    """"PID START" of the host's PID 1 while it is on, for the BMC's hook to
+    answer `get power` without starting Python (power.py)."""
+    return os.path.join(spec.dir, "pid1")
+
+
 def record(state, spec):
     return state.load().get("procs", {}).get(key(spec))
 
@@ -53,7 +59,11 @@ def power_on(state, spec, post_s=0):
         return kids[0] if kids else None
 
     init = wait_until(forked, 10, what=f"host {spec.name}'s PID 1")
-    state.set_proc(key(spec), proc_record(init, pidns=pidns_inode(init), unshare=unshare.pid))
+    rec = proc_record(init, pidns=pidns_inode(init), unshare=unshare.pid)
+    state.set_proc(key(spec), rec)
+    with open(pid1_file(spec) + ".tmp", "w") as f:
+        f.write(f"{rec['pid']} {rec['start']}\n")
+    os.rename(pid1_file(spec) + ".tmp", pid1_file(spec))
 
 
 def power_off(state, spec, timeout=30):
@@ -62,6 +72,8 @@ def power_off(state, spec, timeout=30):
     rec = record(state, spec)
     if not rec:
         return
+    if os.path.exists(pid1_file(spec)):
+        os.unlink(pid1_file(spec))
     if is_same_process(rec):
         try:
             os.kill(rec["pid"], signal.SIGKILL)

@@ -40,10 +40,22 @@ def write_password(layout, password):
 
 
 def _hook(layout, spec):
+    """The hook's script. `get power`, asked at every chassis status, is
+    answered in the shell, as chassis() would (the host's PID 1 runs, with
+    the start time recorded: hosts.pid1_file; field 22 of /proc/PID/stat):
+    ipmi_sim answers nothing else while its hook runs, and Python's start
+    took long enough on a loaded machine for fence agents to give up."""
     argv = ["/usr/bin/python3", LAB_COMMAND, "--state-dir", layout.state_root,
             "--name", layout.name, "chassis", spec.name]
     return ("#!/bin/sh\n# ipmi_sim's chassis_control for lab host "
             f"{spec.name}: get power | set power 0|1 | set reset 1 | set shutdown 1\n"
+            'if [ "$1 $2" = "get power" ]; then\n'
+            f"  if read -r pid start 2>/dev/null < {shlex.quote(hosts.pid1_file(spec))} &&\n"
+            "     stat=$(sed 's/.*) //' \"/proc/$pid/stat\" 2>/dev/null); then\n"
+            "    set -- $stat\n"
+            '    if [ "$1" != Z ] && [ "$1" != X ] && [ "${20}" = "$start" ]; then\n'
+            "      echo power:1\n      exit 0\n    fi\n  fi\n"
+            "  echo power:0\n  exit 0\nfi\n"
             f"exec {shlex.join(argv)} \"$@\"\n")
 
 
@@ -81,10 +93,13 @@ def chassis(layout, state, spec, args):
 
 def ipmitool(layout, spec, *args, timeout=20):
     """ipmitool against the host's BMC from the management network; the
-    password goes through the environment (-E), never the command line."""
+    password goes through the environment (-E), never the command line.
+    Each message is resent after 2 s rather than lanplus's 1 s: the BMC
+    answers a chassis status only once its hook has returned (a Python
+    process, slow on a loaded machine)."""
     env = dict(os.environ, IPMI_PASSWORD=read_password(layout))
     return run([cluster_net.IP, "netns", "exec", layout.net_ns, "ipmitool", "-I", "lanplus",
-                "-C", "3", "-H", spec.bmc_addr, "-U", USER, "-E", *args],
+                "-C", "3", "-N", "2", "-R", "4", "-H", spec.bmc_addr, "-U", USER, "-E", *args],
                env=env, timeout=timeout, check=False)
 
 
