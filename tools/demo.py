@@ -4,11 +4,11 @@ import os
 import sys
 import time
 
-from vmha_harness import disk, proc
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.guest_image import GuestImage
-from vmha_harness.libvirtd import PrivateLibvirtd
-from vmha_harness.nbd import NbdExport
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.domain_xml import domain_xml
+from vmha_lab.peers.guest_image import GuestImage
+from vmha_lab.peers.libvirtd import PrivateLibvirtd
+from vmha_lab.peers.nbd import NbdExport
 
 AGENT = os.path.join(proc.build_dir(), "ocf", "resource.d", "vmha", "VirtualMachine")
 CODES = {0: "OCF_SUCCESS", 1: "OCF_ERR_GENERIC", 2: "OCF_ERR_ARGS", 6: "OCF_ERR_CONFIGURED",

@@ -1,5 +1,5 @@
 """bench/events: how fast vmha-eventd turns libvirt events into cluster
-facts and actions, on a real one-host cluster (tests/harness EventdBed).
+facts and actions, on a real one-host cluster (EventdBed, tools/vmha_lab/peers).
 
 Measured per repetition, from the clocks of the parts involved:
   io->cib      QEMU's I/O error (the daemon's journal entry for the libvirt
@@ -27,8 +27,8 @@ import sys
 import threading
 import time
 
-from vmha_harness import disk, proc
-from vmha_harness.eventd_bed import EventdBed
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.eventd_bed import EventdBed
 
 
 class CibWatch:

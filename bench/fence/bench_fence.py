@@ -13,9 +13,9 @@ import statistics
 import sys
 import time
 
-from vmha_harness.bmc import Bmc
-from vmha_harness.loopdev import LoopDevice
-from vmha_harness.proc import build_dir, run
+from vmha_lab.peers.bmc import Bmc
+from vmha_lab.peers.loopdev import LoopDevice
+from vmha_lab.peers.proc import build_dir, run
 
 VMHA_IPMI = os.path.join(build_dir(), "stonith", "fence_vmha_ipmi", "fence_vmha_ipmi")
 VMHA_DISK = os.path.join(build_dir(), "stonith", "fence_vmha_disk", "fence_vmha_disk")

@@ -40,12 +40,12 @@ import tempfile
 import time
 
 try:
-    from vmha_harness import disk, proc
-    from vmha_harness.domain_xml import domain_xml
-    from vmha_harness.guest_image import GuestImage
-    from vmha_harness.libvirtd import PrivateLibvirtd
+    from vmha_lab.peers import disk, proc
+    from vmha_lab.peers.domain_xml import domain_xml
+    from vmha_lab.peers.guest_image import GuestImage
+    from vmha_lab.peers.libvirtd import PrivateLibvirtd
 except ImportError as e:
-    sys.exit(f"bench_monitor: {e}: PYTHONPATH must hold tests/harness (bench/monitor/run sets it)")
+    sys.exit(f"bench_monitor: {e}: PYTHONPATH must hold tools/ (bench/monitor/run sets it)")
 
 VIRTUAL_DOMAIN = "/usr/lib/ocf/resource.d/heartbeat/VirtualDomain"
 OCF_ROOT = "/usr/lib/ocf"

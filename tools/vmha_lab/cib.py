@@ -9,12 +9,11 @@ device without one, and the password is added to the CIB file directly."""
 import os
 import xml.etree.ElementTree as ET
 
-from vmha_harness.cluster import seed_cib
-from vmha_harness.cluster_host import STD_PATH
-from vmha_harness.proc import run
-
 from . import guests as G
 from . import heartbeat, power
+from .peers.cluster import seed_cib
+from .peers.cluster_host import STD_PATH
+from .peers.proc import run
 
 # g2 halting itself stays stopped (guest-poweroff's second half); g1's
 # restarts, as by default.

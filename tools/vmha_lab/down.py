@@ -7,10 +7,9 @@ import os
 import shutil
 import signal
 
-from vmha_harness import cluster_net
-from vmha_harness.proc import HarnessError, run, wait_until
-
 from . import hosts
+from .peers import cluster_net
+from .peers.proc import HarnessError, run, wait_until
 from .state import is_same_process
 
 

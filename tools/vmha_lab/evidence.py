@@ -5,10 +5,11 @@ power events, and the poison-pill slots as the real sbd reads them."""
 
 import re
 
-from vmha_harness.proc import HarnessError
-
 from . import guests as G
-from . import hosts, observe
+from . import heartbeat, hosts, observe
+from .peers.loopdev import LoopDevice
+from .peers.proc import HarnessError
+from .peers.sbdtool import sbd_list
 
 HEALTH = "#health-vmha-storage"
 
@@ -80,10 +81,6 @@ def pill_slot(state, layout, target, stack):
     `sbd list` reads it, or None without a slot. vmha: through a loop device
     over the exported file (on the page cache nbdkit writes through);
     classic: its own loop device."""
-    from vmha_harness.loopdev import LoopDevice
-    from vmha_harness.sbdtool import sbd_list
-
-    from . import heartbeat
     if stack == "classic":
         return sbd_list(state.load()["loops"][0]).get(target.name, (None, None))[0]
     with LoopDevice(backing=heartbeat.file_path(layout)) as dev:
@@ -121,11 +118,3 @@ def fence_events(layout, since, names=None):
 def as_recorded(events):
     """bmc_events' rows as results record them."""
     return [f"{h} {e}@{t}s" for h, t, e in events]
-
-
-def no_fencing(res, layout, since, what):
-    """For faults that must not fence: records the BMCs' power events since
-    `since` in res (fenced_s None) and returns the problem they are, if any."""
-    res["fence_events"] = fence_events(layout, since)
-    res["fenced_s"] = None
-    return [f"{what} must not fence: {res['fence_events']}"] if res["fence_events"] else []

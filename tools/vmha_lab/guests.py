@@ -5,11 +5,10 @@ over NBD from the storage namespace."""
 import os
 import types
 
-from vmha_harness import disk
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.guest_image import GuestImage
-
 from . import layout as L
+from .peers import disk
+from .peers.domain_xml import domain_xml
+from .peers.guest_image import GuestImage
 
 MEMORY_MIB = 96
 VCPUS = 1

@@ -10,10 +10,9 @@ watches its slot) and the storage heartbeat's blocks from 4 MiB on."""
 
 import os
 
-from vmha_harness.loopdev import LoopDevice
-from vmha_harness.proc import run
-
 from . import layout as L
+from .peers.loopdev import LoopDevice
+from .peers.proc import run
 
 EXPORT = "heartbeat"
 # Inside each host (its /run is a tmpfs of its own); nbdfuse names the file "nbd".

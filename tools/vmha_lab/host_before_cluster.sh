@@ -3,7 +3,9 @@
 # vmha-lab. Gives the host a /var of its own (libvirt's and vmha's
 # directories do not exist on the machine) and starts the host's libvirtd,
 # so that agents reach it at qemu:///system and QEMU's pidfiles are in
-# /run/libvirt/qemu as on a real host.
+# /run/libvirt/qemu as on a real host. First, the firmware's self test
+# ($VMHA_POST_S, see power.py).
+sleep "${VMHA_POST_S:-0}"
 # A lab kept under /var (the default /var/lib/vmha-lab) stays the real
 # directory inside the host, not the overlay's copy of it.
 lab_dir=$(dirname "$dir")

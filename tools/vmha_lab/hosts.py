@@ -1,7 +1,7 @@
 """Powering a lab host on and off, and running commands inside it.
 
 A host is cluster_init.sh as PID 1 of fresh mount/UTS/IPC/PID namespaces in
-the host's network namespace, as in vmha_harness.Cluster, but started
+the host's network namespace, as in peers.cluster.Cluster, but started
 detached (its own session, no parent-death signal) so that it outlives the
 `vmha-lab` command or chassis hook that powered it on. Its PID, start time
 and PID namespace are recorded as procs["host-<name>"]."""
@@ -10,17 +10,22 @@ import os
 import signal
 import subprocess
 
-from vmha_harness import cluster_net
-from vmha_harness.cluster import parse_xml_output
-from vmha_harness.cluster_host import (BASH, INIT_SCRIPT, NSENTER, STD_PATH, UNSHARE, _children,
-                                       host_env, pidns_inode, pids_in_pidns)
-from vmha_harness.proc import HarnessError, run, wait_until
-
+from .peers import cluster_net
+from .peers.cluster import parse_xml_output
+from .peers.cluster_host import (BASH, INIT_SCRIPT, NSENTER, STD_PATH, UNSHARE, _children,
+                                 host_env, pidns_inode, pids_in_pidns)
+from .peers.proc import HarnessError, run, wait_until
 from .state import is_same_process, proc_record
 
 
 def key(spec):
     return f"host-{spec.name}"
+
+
+def pid1_file(spec):
+    """"PID START" of the host's PID 1 while it is on, for the BMC's hook to
+    answer `get power` without starting Python (power.py)."""
+    return os.path.join(spec.dir, "pid1")
 
 
 def record(state, spec):
@@ -31,11 +36,14 @@ def is_on(state, spec):
     return is_same_process(record(state, spec))
 
 
-def power_on(state, spec):
-    """Boots the host (nothing if it runs) and records its PID 1."""
+def power_on(state, spec, post_s=0):
+    """Boots the host (nothing if it runs) and records its PID 1, which
+    waits post_s seconds (the firmware's power-on self test) before the
+    host starts anything."""
     if is_on(state, spec):
         return
-    env = dict(host_env(spec.dir), VMHA_HOST_NAME=spec.name, VMHA_HOST_DIR=spec.dir)
+    env = dict(host_env(spec.dir), VMHA_HOST_NAME=spec.name, VMHA_HOST_DIR=spec.dir,
+               VMHA_POST_S=str(post_s))
     argv = [cluster_net.IP, "netns", "exec", spec.netns,
             UNSHARE, "--mount", "--uts", "--ipc", "--pid", "--fork",
             "--kill-child", "--mount-proc", BASH, INIT_SCRIPT]
@@ -51,7 +59,11 @@ def power_on(state, spec):
         return kids[0] if kids else None
 
     init = wait_until(forked, 10, what=f"host {spec.name}'s PID 1")
-    state.set_proc(key(spec), proc_record(init, pidns=pidns_inode(init), unshare=unshare.pid))
+    rec = proc_record(init, pidns=pidns_inode(init), unshare=unshare.pid)
+    state.set_proc(key(spec), rec)
+    with open(pid1_file(spec) + ".tmp", "w") as f:
+        f.write(f"{rec['pid']} {rec['start']}\n")
+    os.rename(pid1_file(spec) + ".tmp", pid1_file(spec))
 
 
 def power_off(state, spec, timeout=30):
@@ -60,6 +72,8 @@ def power_off(state, spec, timeout=30):
     rec = record(state, spec)
     if not rec:
         return
+    if os.path.exists(pid1_file(spec)):
+        os.unlink(pid1_file(spec))
     if is_same_process(rec):
         try:
             os.kill(rec["pid"], signal.SIGKILL)

@@ -8,7 +8,7 @@ two labs may use the same subnets side by side."""
 import os
 import re
 
-from vmha_harness.proc import HarnessError
+from .peers.proc import HarnessError
 
 NETNS_PREFIX = "vmhalab-"
 CLUSTER_NET = "10.214.0"   # corosync (bridge brc, host eth0)

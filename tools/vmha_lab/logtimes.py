@@ -58,14 +58,18 @@ def qemu_started(layout, guest, host_name, since):
     return None
 
 
-def host_loss(layout, victim, guest, new_host, since):
+def host_loss(layout, victims, guest, new_host, since):
     """{"lost_log_s", "fenced_log_s", "qemu_started_s"}: seconds from since
-    (the fault's wall time), as the survivors' logs tell."""
-    survivors = [h for h in layout.hosts if h is not victim]
-    lost = _first_pcmk(layout, survivors,
-                       re.compile(rf"Node {victim.name} state is now lost"), since)
-    fenced = _first_pcmk(layout, survivors,
-                         re.compile(rf"Operation '\w+' targeting {victim.name} .*: OK"), since)
+    (the fault's wall time), as the survivors' logs tell. With several
+    victims, lost and fenced are when the last of them was."""
+    survivors = [h for h in layout.hosts if h not in victims]
+
+    def last_of(line):
+        times = [_first_pcmk(layout, survivors, re.compile(line.format(v.name)), since)
+                 for v in victims]
+        return None if None in times else max(times)
+    lost = last_of(r"Node {} state is now lost")
+    fenced = last_of(r"Operation '\w+' targeting {} .*: OK")
     started = qemu_started(layout, guest, new_host, since) if new_host else None
 
     def rel(t):

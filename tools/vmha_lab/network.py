@@ -3,10 +3,9 @@ the lab's network namespace, one veth per host and network, and the
 storage and qnetd namespaces on their networks. BMC addresses sit on the
 management bridge itself (ipmi_sim runs in the lab namespace)."""
 
-from vmha_harness import cluster_net
-from vmha_harness.proc import run
-
 from . import layout as L
+from .peers import cluster_net
+from .peers.proc import run
 
 HOST_PORTS = (("brc", "c", "eth0", "cluster_addr"), ("brs", "s", "eth1", "storage_addr"),
               ("brm", "m", "eth2", "mgmt_addr"))

@@ -5,10 +5,9 @@ own disk records."""
 import collections
 import time
 
-from vmha_harness.proc import HarnessError, wait_until
-
 from . import guests as G
 from . import hosts
+from .peers.proc import HarnessError, wait_until
 
 
 def cluster_view(state, layout, spec):

@@ -1,18 +1,18 @@
 """Where this vmha-lab runs from, and so where its pieces come from.
 
-Installed (`cmake --install`, a package), the launcher, this package and the
-harness modules it uses lie side by side in one private directory
-(/usr/lib/vmha/lab), and the hosts use vmha's installed agents and daemons,
-which they see where Pacemaker looks for them. From the source tree, the
-harness is tests/harness and the binaries come from a build directory,
-overlaid on each host's /usr."""
+Installed (`cmake --install`, a package), the launcher and this package lie
+side by side in one private directory (/usr/lib/vmha/lab), and the hosts use
+vmha's installed agents and daemons, which they see where Pacemaker looks
+for them. From the source tree (tools/ beside the project's CMakeLists.txt),
+the binaries come from a build directory, overlaid on each host's /usr."""
 
 import os
 
 LAB_DIR = os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
-INSTALLED = os.path.isdir(os.path.join(LAB_DIR, "vmha_harness"))
-SOURCE_DIR = None if INSTALLED else os.path.dirname(LAB_DIR)
-HARNESS_DIR = LAB_DIR if INSTALLED else os.path.join(SOURCE_DIR, "tests", "harness")
+_TOP = os.path.dirname(LAB_DIR)
+INSTALLED = not (os.path.basename(LAB_DIR) == "tools"
+                 and os.path.isfile(os.path.join(_TOP, "CMakeLists.txt")))
+SOURCE_DIR = None if INSTALLED else _TOP
 # An installed lab keeps what it builds for itself (the guest image) here.
 CACHE_DIR = "/var/cache/vmha-lab"
 
@@ -29,7 +29,7 @@ def build_dir(given=None):
 
 
 def harness_environment(build):
-    """The variables the harness reads (see vmha_harness.proc), for a lab
+    """The variables the peers read (see peers/proc.py), for a lab
     whose binaries come from `build` (None: the installed ones)."""
     env = {}
     if build:

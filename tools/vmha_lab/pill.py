@@ -6,11 +6,10 @@ device is shared by all of them."""
 
 import os
 
-from vmha_harness.loopdev import LOSETUP
-from vmha_harness.proc import HarnessError, run, wait_until
-from vmha_harness.sbdtool import SBD
-
 from . import hosts
+from .peers.loopdev import LOSETUP
+from .peers.proc import HarnessError, run, wait_until
+from .peers.sbdtool import SBD
 
 # sbd's own defaults: a fence_sbd reboot waits msgwait before it reports.
 WATCHDOG_S = 5

@@ -1,4 +1,4 @@
-"""Each host's BMC: one ipmi_sim (vmha_harness.bmc.Bmc) on the management
+"""Each host's BMC: one ipmi_sim (peers.bmc.Bmc) on the management
 network whose chassis hook is `vmha-lab chassis HOST ...`, so that IPMI
 power control really kills and boots the host's namespaces."""
 
@@ -6,14 +6,20 @@ import os
 import shlex
 import time
 
-from vmha_harness import cluster_net
-from vmha_harness.bmc import Bmc
-from vmha_harness.proc import run
-
 from . import hosts
+from .peers import cluster_net
+from .peers.bmc import Bmc
+from .peers.proc import run
 from .state import proc_record
 
 USER = "admin"
+# A host its BMC powers on once the lab is up (fencing's reboot) spends this
+# long in its firmware before it starts anything. Without it a lab host is
+# back in a second, unlike a real one: it rejoined before the survivors'
+# fencer had confirmed its fencing (and was then told it was fenced and
+# stopped its cluster stack), or took back its guests before a survivor
+# could, on a loaded machine.
+POST_S = 10
 LAB_COMMAND = os.path.join(os.path.dirname(os.path.dirname(os.path.realpath(__file__))),
                            "vmha-lab")
 
@@ -34,10 +40,22 @@ def write_password(layout, password):
 
 
 def _hook(layout, spec):
+    """The hook's script. `get power`, asked at every chassis status, is
+    answered in the shell, as chassis() would (the host's PID 1 runs, with
+    the start time recorded: hosts.pid1_file; field 22 of /proc/PID/stat):
+    ipmi_sim answers nothing else while its hook runs, and Python's start
+    took long enough on a loaded machine for fence agents to give up."""
     argv = ["/usr/bin/python3", LAB_COMMAND, "--state-dir", layout.state_root,
             "--name", layout.name, "chassis", spec.name]
     return ("#!/bin/sh\n# ipmi_sim's chassis_control for lab host "
             f"{spec.name}: get power | set power 0|1 | set reset 1 | set shutdown 1\n"
+            'if [ "$1 $2" = "get power" ]; then\n'
+            f"  if read -r pid start 2>/dev/null < {shlex.quote(hosts.pid1_file(spec))} &&\n"
+            "     stat=$(sed 's/.*) //' \"/proc/$pid/stat\" 2>/dev/null); then\n"
+            "    set -- $stat\n"
+            '    if [ "$1" != Z ] && [ "$1" != X ] && [ "${20}" = "$start" ]; then\n'
+            "      echo power:1\n      exit 0\n    fi\n  fi\n"
+            "  echo power:0\n  exit 0\nfi\n"
             f"exec {shlex.join(argv)} \"$@\"\n")
 
 
@@ -55,16 +73,18 @@ def chassis(layout, state, spec, args):
     if words == "get power":
         return f"power:{1 if hosts.is_on(state, spec) else 0}\n"
     event = None
+    # `up` powers the hosts on through their BMCs too: no self test then.
+    post_s = POST_S if state.load().get("guests") else 0
     if words == "set power" and args[2:] == ["1"]:
         event = "on"
-        hosts.power_on(state, spec)
+        hosts.power_on(state, spec, post_s)
     elif (words == "set power" and args[2:] == ["0"]) or words == "set shutdown":
         event = "off"
         hosts.power_off(state, spec)
     elif words == "set reset":
         event = "reset"
         hosts.power_off(state, spec)
-        hosts.power_on(state, spec)
+        hosts.power_on(state, spec, post_s)
     if event:
         with open(os.path.join(spec.bmc_dir, "events"), "a") as f:
             f.write(f"{time.time():.3f} {event}\n")
@@ -73,10 +93,13 @@ def chassis(layout, state, spec, args):
 
 def ipmitool(layout, spec, *args, timeout=20):
     """ipmitool against the host's BMC from the management network; the
-    password goes through the environment (-E), never the command line."""
+    password goes through the environment (-E), never the command line.
+    Each message is resent after 2 s rather than lanplus's 1 s: the BMC
+    answers a chassis status only once its hook has returned (a Python
+    process, slow on a loaded machine)."""
     env = dict(os.environ, IPMI_PASSWORD=read_password(layout))
     return run([cluster_net.IP, "netns", "exec", layout.net_ns, "ipmitool", "-I", "lanplus",
-                "-C", "3", "-H", spec.bmc_addr, "-U", USER, "-E", *args],
+                "-C", "3", "-N", "2", "-R", "4", "-H", spec.bmc_addr, "-U", USER, "-E", *args],
                env=env, timeout=timeout, check=False)
 
 

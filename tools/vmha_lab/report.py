@@ -1,18 +1,20 @@
 """`vmha-lab report`: the last run of each scenario from one lab's results
 file (or, with --compare, from several labs side by side) as a table, as
-JSON and as an SVG timeline (report_svg). A milestone key missing from a
-result was not measured by that scenario ("-"); present but None, it never
-happened ("never"), which is not the same as 0."""
+JSON and as an SVG timeline (report_svg). A timing the scenario does not
+measure (not in the result's "measured", nor in its extra) is "-"; one it
+measures but that is None never happened ("never"), which is not the same
+as 0."""
 
 import json
 
-from . import results, run_all
+from . import results, scenarios
 
 # The table's timing columns: result key, heading.
 COLUMNS = (("detected_s", "detected"), ("fenced_s", "fenced"),
            ("guest_running_s", "running"), ("first_write_s", "first write"))
 # What the timeline draws: the columns, and the other milestones that count
 # from the fault (restore times and durations such as hang_s do not).
+# (health_red_s: libvirtd-hang's detection in results of format 1.)
 TIMELINE = COLUMNS + (("stop_marked_s", "stop marked"), ("health_red_s", "health red"))
 RATIO_KEYS = ("guest_running_s", "first_write_s")
 BASE_STACK, OTHER_STACK = "vmha", "classic"
@@ -37,15 +39,25 @@ def _lab_entry(name, file):
 
 def _scenario_order(labs):
     seen = [sc for lab in labs for sc in lab["scenarios"]]
-    order = [sc for sc in run_all.ORDER if sc in seen]
+    order = [sc for sc in scenarios.SCENARIOS if sc in seen]
     return order + [sc for sc in dict.fromkeys(seen) if sc not in order]
 
 
+def timings(run):
+    """Every timing the run measured: its measured core timings, then the
+    seconds in its extra."""
+    out = {k: run.get(k) for k in run.get("measured", []) if k.endswith("_s")}
+    out.update((k, v) for k, v in sorted((run.get("extra") or {}).items())
+               if k.endswith("_s") and (v is None or isinstance(v, (int, float))))
+    return out
+
+
 def _other_timings(run):
-    """The result's other timings: the timeline's extra milestones first."""
+    """The run's timings outside the columns: the timeline's first."""
+    t = timings(run)
     shown = {k for k, _ in COLUMNS}
-    keys = [k for k, _ in TIMELINE if k in run] + sorted(run)
-    return {k: run[k] for k in dict.fromkeys(keys) if k.endswith("_s") and k not in shown}
+    keys = [k for k, _ in TIMELINE if k in t] + sorted(t)
+    return {k: t[k] for k in dict.fromkeys(keys) if k not in shown}
 
 
 def _settings(facts):
@@ -78,7 +90,7 @@ def build(labs_files):
             entry["labs"][lab["lab"]] = {
                 "stack": lab["stack"], "runs": got["runs"],
                 "recorded_at": run.get("recorded_at"),
-                "milestones": {k: run[k] for k, _ in TIMELINE if k in run},
+                "milestones": {k: v for k, v in timings(run).items() if k in dict(TIMELINE)},
                 "other": _other_timings(run),
                 "verified": not run.get("problems"), "problems": run.get("problems", []),
                 "findings": run.get("findings", []),

@@ -5,9 +5,8 @@ writes the JSON and SVG next to the results unless told otherwise."""
 import os
 import sys
 
-from vmha_harness.proc import HarnessError
-
 from . import report, report_svg, results
+from .peers.proc import HarnessError
 
 
 def add_parser(sub):

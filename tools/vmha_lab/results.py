@@ -3,7 +3,13 @@
 lab's directory) does not take them along and `report` works afterwards.
 Each run is stored with the facts of the lab it ran in (stack, hosts,
 quorum device, the corosync timing actually used, the machine), because a
-later `up` under the same name may differ."""
+later `up` under the same name may differ.
+
+Every run has the same core fields (result.schema.json beside this file
+defines them, the README's lab section explains them) and an `extra`
+object for what only its scenario records. Files written before that
+(format 1: each scenario's own top-level names) are read as format 2 by
+upgrade(), and rewritten so when a run is added."""
 
 import contextlib
 import datetime
@@ -13,12 +19,22 @@ import os
 import re
 import subprocess
 
-from vmha_harness.proc import HarnessError
-
 from . import cib, hosts
 from . import layout as L
+from .peers.proc import HarnessError
 
 DIR_NAME = "results"
+FORMAT = 2
+SCHEMA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "result.schema.json")
+# Seconds from the fault, in every result; null when it never happened or
+# the scenario does not measure it (then it is not in the run's "measured").
+CORE_TIMINGS = ("detected_s", "fenced_s", "lost_log_s", "fenced_log_s", "qemu_started_s",
+                "guest_running_s", "first_write_s")
+# Only in the results of scenarios whose guests must keep running.
+KEEPS_RUNNING = ("guest_pause_s", "same_boot")
+# The fields of format 1 runs that kept their name and place.
+_KEPT = ("scenario", "stack", "host", "guest", "new_host", "problems", "findings",
+         "recorded_at", "facts", "fence_events")
 # corosync.conf(5): consensus defaults to 1.2 * token, join to 50 ms, and
 # 4 retransmits before a token counts as lost.
 DEFAULT_JOIN_MS = 50
@@ -145,12 +161,36 @@ def _locked(state_root):
         yield
 
 
+def upgrade(run):
+    """A run as format 2 has it. Format 1 runs had only the timings their
+    scenario measured, and its other values beside them: those go to
+    `extra`, and a missing core timing is null and not measured."""
+    if "extra" in run:
+        return run
+    out = {k: run.get(k) for k in _KEPT}
+    out["stack"] = run.get("stack") or (run.get("facts") or {}).get("stack", "vmha")
+    out["problems"] = run.get("problems") or []
+    out["findings"] = run.get("findings") or []
+    out["fence_events"] = run.get("fence_events") or []
+    out.update((k, run.get(k)) for k in CORE_TIMINGS)
+    out["measured"] = [k for k in CORE_TIMINGS if k in run]
+    out["phases_s"] = None
+    out["extra"] = {k: v for k, v in run.items() if k not in out}
+    return out
+
+
 def load(file):
-    """A lab's results file: {"lab", "stack", "facts", "runs": [...]}."""
+    """A lab's results file: {"format", "lab", "stack", "facts", "runs":
+    [...]}, its runs in format 2 whatever the file's."""
     with open(file) as f:
         data = json.load(f)
     if not isinstance(data, dict) or not isinstance(data.get("runs"), list):
         raise HarnessError(f"{file} is not a vmha-lab results file")
+    if data.get("format", 1) > FORMAT:
+        raise HarnessError(f"{file} is of results format {data['format']}, newer than this "
+                           f"vmha-lab's {FORMAT}: use a newer vmha-lab")
+    data["runs"] = [upgrade(r) for r in data["runs"]]
+    data["format"] = FORMAT
     return data
 
 
@@ -165,17 +205,18 @@ def write_atomic(file, text):
 
 
 def record(layout, state, result):
-    """Appends one scenario's result, with the lab's facts, to the lab's
-    results file."""
+    """Appends one scenario's result, with the time and the lab's facts, to
+    the lab's results file; returns the run as recorded."""
     lab_facts = facts(layout, state)
     run = dict(result, recorded_at=now_iso(), facts=lab_facts)
     file = path(layout.state_root, layout.name)
     with _locked(layout.state_root):
-        data = load(file) if os.path.exists(file) else {"lab": layout.name, "runs": []}
+        data = (load(file) if os.path.exists(file)
+                else {"format": FORMAT, "lab": layout.name, "runs": []})
         data["runs"].append(run)
         data.update(stack=lab_facts["stack"], facts=lab_facts, updated_at=run["recorded_at"])
         write_atomic(file, json.dumps(data, indent=1))
-    return file
+    return run
 
 
 def lab_files(state_root):

@@ -5,10 +5,9 @@ network, and corosync-qnetd on the management network."""
 import os
 import subprocess
 
-from vmha_harness import cluster_net
-from vmha_harness.proc import HarnessError, read_pidfile, wait_until
-
 from . import layout as L
+from .peers import cluster_net
+from .peers.proc import HarnessError, read_pidfile, wait_until
 from .state import proc_record
 
 

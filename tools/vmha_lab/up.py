@@ -5,13 +5,12 @@ import os
 import secrets
 import sys
 
-from vmha_harness.cluster import corosync_conf, make_host_dir, make_overlays
-from vmha_harness.libvirtd import PrivateLibvirtd
-from vmha_harness.proc import HarnessError, wait_until
-
-from . import (HARNESS_DIR, cib, cib_classic, down, guests, heartbeat, hosts, network, observe,
+from . import (cib, cib_classic, down, guests, heartbeat, hosts, network, observe,
                pill, power, services)
 from . import layout as L
+from .peers.cluster import corosync_conf, make_host_dir, make_overlays
+from .peers.libvirtd import SUBREAPER, PrivateLibvirtd
+from .peers.proc import HarnessError, wait_until
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GUESTS = 2
@@ -24,6 +23,12 @@ STACKS = ("vmha", "classic")
 
 def log(msg):
     print(f"vmha-lab: {msg}", file=sys.stderr, flush=True)
+
+
+def wait(what, predicate, timeout, interval=0.05):
+    """wait_until, saying first what it waits for and for how long."""
+    log(f"waiting for {what} (up to {timeout} s)")
+    return wait_until(predicate, timeout, interval=interval, what=what)
 
 
 # vmha's programs, where Pacemaker and the agents look for them inside the
@@ -74,7 +79,7 @@ def make_hosts(layout, qdevice, cib_xml, build_dir, pill_dev=None):
     overlays = agent_overlays(build_dir) if pill_dev is None else {}
     lines, _ = make_overlays(os.path.join(layout.dir, "overlay"), overlays)
     before = _template("host_before_cluster.sh",
-                       SUBREAPER=os.path.join(HARNESS_DIR, "subreaper.py"))
+                       SUBREAPER=SUBREAPER)
     if pill_dev is None:
         before += _template("host_heartbeat.sh", HEARTBEAT_URI=heartbeat.uri(),
                             HEARTBEAT_MOUNT=heartbeat.MOUNTPOINT)
@@ -135,19 +140,25 @@ def up(layout, state, qdevice, build_dir, keep_failed=False, stack="vmha"):
             cp = power.ipmitool(layout, h, "chassis", "power", "on")
             if cp.returncode != 0:
                 raise HarnessError(f"BMC of {h.name} refused power on: {cp.stderr.strip()}")
-        wait_until(lambda: all(hosts.is_on(state, h) for h in layout.hosts), 20,
-                   what="every host's PID 1 (BMC chassis hook)")
+        wait("every host's PID 1 (BMC chassis hook)",
+             lambda: all(hosts.is_on(state, h) for h in layout.hosts), 20)
         powered = observe.Stopwatch()
-        wait_until(lambda: observe.formed(state, layout), FORM_TIMEOUT, interval=0.3,
-                   what="every host online with a DC and quorum")
+        wait("every host online with a DC and quorum", lambda: observe.formed(state, layout),
+             FORM_TIMEOUT, interval=0.3)
         timings["formation"] = powered()
         if stack == "classic":
+            log(f"waiting for sbd to watch the poison-pill disk in every host "
+                f"(up to {SBD_TIMEOUT} s)")
             pill.wait_watching(state, layout, SBD_TIMEOUT)
         log(f"cluster formed {timings['formation']} s after power on")
         h0 = layout.hosts[0]
         cib.node_capacities(lambda argv: hosts.run_in(state, h0, argv), layout)
+        log(f"waiting for the fence devices, eventd (vmha) and each guest running once "
+            f"(up to {SERVICES_TIMEOUT} s)")
         observe.wait_services(state, layout, names, SERVICES_TIMEOUT)
         timings["services"] = powered()
+        log(f"waiting for {' and '.join(names)} to write to their disks "
+            f"(up to {BOOT_TIMEOUT} s each)")
         for g in names:
             observe.wait_writing(layout, g, BOOT_TIMEOUT)
         timings["guests_writing"] = powered()

@@ -1,3 +1,4 @@
-"""Test harness: starts real peers (libvirtd + QEMU, corosync + pacemaker,
-ipmi_sim, loop devices, nbdkit) for vmha's integration tests, and removes
-everything it created, on failure too."""
+"""What only vmha's tests need: LabCase (a private lab per test),
+HangableDisk, checks (expect_within, run_with_agents). The peers the tests
+start (libvirtd + QEMU, corosync + pacemaker, ipmi_sim, loop devices,
+nbdkit) are the lab's own machinery, vmha_lab.peers in tools/."""

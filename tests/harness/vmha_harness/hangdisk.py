@@ -19,9 +19,9 @@ import os
 import signal
 import subprocess
 
-from . import proc
-from .loopdev import LoopDevice
-from .nbd import NbdExport
+from vmha_lab.peers import proc
+from vmha_lab.peers.loopdev import LoopDevice
+from vmha_lab.peers.nbd import NbdExport
 
 NBDFUSE = "/usr/bin/nbdfuse"
 

@@ -1,7 +1,10 @@
 """A unittest base for tests of tools/vmha-lab: each test gets its own lab
 (name from the PID, state in a temporary directory), `self.lab(...)` runs
-the command against it, and the lab is brought down whatever happens."""
+the command against it, `self.results()` reads the runs it recorded, each
+checked against the lab's result schema, and the lab is brought down
+whatever happens."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -10,14 +13,13 @@ import tempfile
 import time
 import unittest
 
-from . import proc
+from vmha_lab import layout, results
+from vmha_lab.peers import proc
+from vmha_lab.state import State
 
-SOURCE = proc.source_dir()
-LAB = os.path.join(SOURCE, "tools", "vmha-lab")
-if os.path.join(SOURCE, "tools") not in sys.path:
-    sys.path.insert(0, os.path.join(SOURCE, "tools"))
-from vmha_lab import layout  # noqa: E402
-from vmha_lab.state import State  # noqa: E402
+from .result_schema import schema_errors
+
+LAB = os.path.join(proc.source_dir(), "tools", "vmha-lab")
 
 
 class LabCase(unittest.TestCase):
@@ -48,3 +50,15 @@ class LabCase(unittest.TestCase):
             return proc.wait_until(predicate, timeout, interval=0.2, what=what)
         except proc.HarnessError as e:
             self.fail(str(e))
+
+    def results(self):
+        """{scenario: its last run} from this lab's results file; every run
+        in the file must conform to the lab's result schema."""
+        file = results.path(self.root, self.name)
+        self.assertTrue(os.path.exists(file), f"no results file {file}")
+        with open(file) as f:  # as written, not as results.load would upgrade it
+            data = json.load(f)
+        self.assertEqual(data.get("format"), results.FORMAT)
+        runs = data["runs"]
+        self.assertEqual(schema_errors(runs), [], "results that break result.schema.json")
+        return {r["scenario"]: r for r in runs}

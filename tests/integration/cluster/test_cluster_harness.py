@@ -13,10 +13,10 @@ import tempfile
 import time
 import unittest
 
-from vmha_harness import cluster_net
-from vmha_harness.cluster import Cluster, sweep_orphans
-from vmha_harness.cluster_host import pids_in_pidns, pidns_inode
-from vmha_harness.proc import HarnessError, pid_alive, run, wait_until
+from vmha_lab.peers import cluster_net
+from vmha_lab.peers.cluster import Cluster, sweep_orphans
+from vmha_lab.peers.cluster_host import pids_in_pidns, pidns_inode
+from vmha_lab.peers.proc import HarnessError, pid_alive, run, wait_until
 
 
 def log(msg):
@@ -216,7 +216,7 @@ class ThreeHosts(unittest.TestCase, CleanupAssertions):
 
 CHILD = """
 import json, sys, time
-from vmha_harness.cluster import Cluster
+from vmha_lab.peers.cluster import Cluster
 c = Cluster(n_hosts=2, name="ch5", subnet_index=15)
 c.wait_online(timeout=60)
 fp = {"netns": [c.lab_netns] + [h.netns for h in c.hosts],

@@ -12,8 +12,9 @@ import sys
 import time
 import unittest
 
-from vmha_harness import disk, proc
-from vmha_harness.eventd_bed import EventdBed
+from vmha_harness import checks
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.eventd_bed import EventdBed
 
 BOOT_TIMEOUT = 45
 ACTION_TIMEOUT = 30
@@ -24,7 +25,7 @@ def log(msg):
 
 
 def wait(what, predicate, timeout=ACTION_TIMEOUT, interval=0.05):
-    return proc.expect_within(what, predicate, timeout, interval)
+    return checks.expect_within(what, predicate, timeout, interval)
 
 
 class EventDaemonTest(unittest.TestCase):

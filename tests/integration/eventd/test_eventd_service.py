@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import unittest
 
-from vmha_harness import proc
+from vmha_lab.peers import proc
 
 UNIT = os.path.join(proc.source_dir(), "tools", "vmha-eventd", "vmha-eventd.service")
 DAEMON = os.path.join(proc.build_dir(), "tools", "vmha-eventd", "vmha-eventd")

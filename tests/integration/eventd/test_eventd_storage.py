@@ -11,10 +11,11 @@ import sys
 import time
 import unittest
 
-from vmha_harness import disk, proc
-from vmha_harness.eventd_bed import EventdBed
+from vmha_harness import checks
 from vmha_harness.hangdisk import HangableDisk
-from vmha_harness.sbdtool import sbd
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.eventd_bed import EventdBed
+from vmha_lab.peers.sbdtool import sbd
 
 MSGWAIT = 2
 
@@ -24,7 +25,7 @@ def log(msg):
 
 
 def wait(what, predicate, timeout=20, interval=0.05):
-    return proc.expect_within(what, predicate, timeout, interval)
+    return checks.expect_within(what, predicate, timeout, interval)
 
 
 class EventDaemonStorageTest(unittest.TestCase):

@@ -12,9 +12,10 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from vmha_harness.loopdev import LoopDevice
-from vmha_harness.proc import build_dir, run, run_with_agents
-from vmha_harness.sbdtool import sbd, sbd_list
+from vmha_harness.checks import run_with_agents
+from vmha_lab.peers.loopdev import LoopDevice
+from vmha_lab.peers.proc import build_dir, run
+from vmha_lab.peers.sbdtool import sbd, sbd_list
 
 AGENT = os.path.join(build_dir(), "stonith", "fence_vmha_disk", "fence_vmha_disk")
 RNG = "/usr/share/cluster/relaxng/metadata.rng"

@@ -16,9 +16,9 @@ import time
 import unittest
 
 from vmha_harness.hangdisk import HangableDisk
-from vmha_harness.loopdev import LoopDevice
-from vmha_harness.proc import build_dir, wait_until
-from vmha_harness.sbdtool import sbd, sbd_list
+from vmha_lab.peers.loopdev import LoopDevice
+from vmha_lab.peers.proc import build_dir, wait_until
+from vmha_lab.peers.sbdtool import sbd, sbd_list
 
 AGENT = os.path.realpath(os.path.join(build_dir(), "stonith", "fence_vmha_disk", "fence_vmha_disk"))
 IO_TIMEOUT = 1

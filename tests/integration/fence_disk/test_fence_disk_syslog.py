@@ -11,9 +11,9 @@ import os
 import sys
 import unittest
 
-from vmha_harness.loopdev import LoopDevice
-from vmha_harness.proc import build_dir, run
-from vmha_harness.sbdtool import sbd, sbd_list
+from vmha_lab.peers.loopdev import LoopDevice
+from vmha_lab.peers.proc import build_dir, run
+from vmha_lab.peers.sbdtool import sbd, sbd_list
 
 AGENT = os.path.join(build_dir(), "stonith", "fence_vmha_disk", "fence_vmha_disk")
 HELPER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "with_syslog.py")

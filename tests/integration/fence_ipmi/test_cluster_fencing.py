@@ -8,9 +8,9 @@ import os
 import sys
 import unittest
 
-from vmha_harness.bmc import Bmc
-from vmha_harness.cluster import Cluster
-from vmha_harness.proc import build_dir, wait_until
+from vmha_lab.peers.bmc import Bmc
+from vmha_lab.peers.cluster import Cluster
+from vmha_lab.peers.proc import build_dir, wait_until
 
 AGENT = os.path.join(build_dir(), "stonith", "fence_vmha_ipmi", "fence_vmha_ipmi")
 

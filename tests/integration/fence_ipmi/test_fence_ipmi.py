@@ -11,8 +11,9 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from vmha_harness.bmc import Bmc
-from vmha_harness.proc import build_dir, path_state, run, run_with_agents, wait_until
+from vmha_harness.checks import path_state, run_with_agents
+from vmha_lab.peers.bmc import Bmc
+from vmha_lab.peers.proc import build_dir, run, wait_until
 
 AGENT = os.path.join(build_dir(), "stonith", "fence_vmha_ipmi", "fence_vmha_ipmi")
 RNG = "/usr/share/cluster/relaxng/metadata.rng"

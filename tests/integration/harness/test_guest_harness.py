@@ -10,11 +10,11 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from vmha_harness import disk, kvm, proc
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.guest_image import GuestImage
-from vmha_harness.libvirtd import PrivateLibvirtd
-from vmha_harness.nbd import NbdExport
+from vmha_lab.peers import disk, kvm, proc
+from vmha_lab.peers.domain_xml import domain_xml
+from vmha_lab.peers.guest_image import GuestImage
+from vmha_lab.peers.libvirtd import PrivateLibvirtd
+from vmha_lab.peers.nbd import NbdExport
 
 BOOT_TIMEOUT = 30  # ~2 s to the first record when the machine is idle
 STATE_TIMEOUT = 20

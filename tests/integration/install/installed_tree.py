@@ -11,12 +11,15 @@ import stat
 import subprocess
 import tempfile
 
-from vmha_harness.proc import HarnessError, build_dir, run
+from vmha_lab.peers.proc import HarnessError, build_dir, run
 
-# In the namespace: /usr shows the DESTDIR's files over the machine's; crmsh
-# logs to a throw-away tmpfs instead of the machine's /var/log/crmsh.
+# In the namespace: /usr shows the DESTDIR's files over the machine's, but
+# the lab's private directory only the DESTDIR's (an install replaces it
+# whole: a vmha installed on the machine must not add modules of its own);
+# crmsh logs to a throw-away tmpfs instead of the machine's /var/log/crmsh.
 NAMESPACE_SCRIPT = """set -e
 mount -t overlay vmha-installed -o "lowerdir=$1/usr:/usr" /usr
+if [ -d "$1/usr/lib/vmha/lab" ]; then mount --bind "$1/usr/lib/vmha/lab" /usr/lib/vmha/lab; fi
 if [ -d /var/log/crmsh ]; then mount -t tmpfs vmha-crmsh-log /var/log/crmsh; fi
 shift
 exec "$@"

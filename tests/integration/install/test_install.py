@@ -16,7 +16,8 @@ import unittest
 import xml.etree.ElementTree as ET
 
 from installed_tree import InstalledTree, file_modes
-from vmha_harness.proc import build_dir, path_state, run, source_dir
+from vmha_harness.checks import path_state
+from vmha_lab.peers.proc import build_dir, run, source_dir
 
 OCF_DIR = "/usr/lib/ocf/resource.d/vmha"
 FENCE_DIR = "/usr/sbin"
@@ -33,31 +34,18 @@ PCS_HIDDEN_FENCE_PARAMETERS = {"action", "version", "help"}
 LAB_DIR = "/usr/lib/vmha/lab"
 LAB_COMMAND = "/usr/bin/vmha-lab"
 # Run by the installed Python in the installed tree: loads every module of
-# the installed lab and every harness module it names, also in imports inside
-# functions (which loading a module does not run), and says where each came
-# from, what the lab decided about its binaries, and which files it reads.
+# the installed lab, its subpackages (the peers, the scenarios) included, and
+# says where each came from, what the lab decided about its binaries, and
+# which files it reads.
 LAB_PROBE = """
-import ast, importlib, json, os, pkgutil, sys
+import importlib, json, os, pkgutil, sys
 sys.path.insert(0, "/usr/lib/vmha/lab")
 sys.dont_write_bytecode = True
 import vmha_lab
-for m in pkgutil.iter_modules(vmha_lab.__path__):
-    module = importlib.import_module("vmha_lab." + m.name)
-    with open(module.__file__) as f:
-        for node in ast.walk(ast.parse(f.read())):
-            if isinstance(node, ast.ImportFrom) and node.module == "vmha_harness":
-                names = ["vmha_harness." + a.name for a in node.names]
-            elif isinstance(node, ast.ImportFrom) and node.level == 0:
-                names = [node.module]
-            elif isinstance(node, ast.Import):
-                names = [a.name for a in node.names]
-            else:
-                continue
-            for name in names:
-                if name.startswith("vmha_harness"):
-                    importlib.import_module(name)
+for m in pkgutil.walk_packages(vmha_lab.__path__, "vmha_lab."):
+    importlib.import_module(m.name)
 from vmha_lab import origin, power, up
-from vmha_harness import cluster_host, guest_image, libvirtd
+from vmha_lab.peers import cluster_host, guest_image, libvirtd
 build = origin.build_dir()
 print(json.dumps({
     "installed": origin.INSTALLED,
@@ -66,8 +54,8 @@ print(json.dumps({
     "environment": origin.harness_environment(build),
     "modules": sorted(m.__file__ for n, m in sys.modules.items()
                       if n.split(".")[0] in ("vmha_lab", "vmha_harness")),
-    "reads": [libvirtd.LAUNCHER, cluster_host.INIT_SCRIPT, power.LAB_COMMAND,
-              os.path.join(origin.HARNESS_DIR, "subreaper.py")]
+    "reads": [libvirtd.LAUNCHER, libvirtd.SUBREAPER, cluster_host.INIT_SCRIPT,
+              power.LAB_COMMAND]
              + [guest_image._guest_source(n) for n in guest_image.GUEST_SOURCES],
 }))
 """
@@ -229,7 +217,9 @@ class InstalledLab(unittest.TestCase):
         self.assertEqual(probe["overlays"], {}, "the hosts must see the installed agents")
         self.assertEqual(probe["environment"], {"VMHA_CACHE_DIR": "/var/cache/vmha-lab"})
         self.assertIn(LAB_DIR + "/vmha_lab/cli.py", probe["modules"])
-        self.assertIn(LAB_DIR + "/vmha_harness/guest_image.py", probe["modules"])
+        self.assertIn(LAB_DIR + "/vmha_lab/peers/guest_image.py", probe["modules"])
+        self.assertFalse([m for m in probe["modules"] if "vmha_harness" in m],
+                         "the lab loads nothing of the tests' harness")
         for path in probe["modules"] + probe["reads"]:
             with self.subTest(path=path):
                 self.assertTrue(path.startswith(LAB_DIR + "/"), path)

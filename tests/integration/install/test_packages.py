@@ -14,7 +14,7 @@ import tempfile
 import unittest
 
 from installed_tree import InstalledTree, file_modes, run_group
-from vmha_harness.proc import run, source_dir
+from vmha_lab.peers.proc import run, source_dir
 
 BUILD_TIMEOUT = 700
 # Files the packaging tools add on their own.

@@ -11,29 +11,35 @@ import os
 import sys
 import unittest
 
-from vmha_harness import cluster_net, disk, proc
-from vmha_harness.cluster_host import pids_in_pidns
-from vmha_harness.lab_case import LabCase  # puts tools/ on the path
+from vmha_harness.lab_case import LabCase
 from vmha_lab import hosts
 from vmha_lab.down import leftovers
+from vmha_lab.peers import cluster_net, disk, proc
+from vmha_lab.peers.cluster_host import pids_in_pidns
 from vmha_lab.state import is_same_process
 
 UP_TIMEOUT = 240
-# Scenario: the timings its result must carry. Host-loss scenarios last.
+# Scenario: the timings its result must carry (core, or "extra." for the
+# scenario's own). Host-loss scenarios last.
 SCENARIOS = {
-    "qemu-crash": ("guest_running_s", "first_write_s"),
-    "guest-poweroff": ("guest_running_s", "first_write_s", "stop_marked_s", "stayed_stopped_s",
-                       "restored_first_write_s"),
-    "libvirtd-hang": ("health_red_s", "health_green_after_cont_s"),
-    "storage-outage": ("detected_s", "paused_s", "first_write_s", "green_s"),
-    "storage-cut": ("detected_s", "paused_s", "guest_running_s", "first_write_s", "restored_s"),
-    "network-cut": ("detected_s", "fenced_s", "guest_running_s", "first_write_s", "rejoined_s"),
-    "fence-fallback": ("detected_s", "self_fenced_s", "guest_running_s", "first_write_s",
-                       "rejoined_s"),
-    "power-cut": ("fenced_s", "guest_running_s", "first_write_s", "rejoined_s", "lost_log_s",
-                  "fenced_log_s", "qemu_started_s"),
+    "qemu-crash": ("guest_running_s", "first_write_s", "qemu_started_s"),
+    "guest-poweroff": ("guest_running_s", "first_write_s", "qemu_started_s",
+                       "extra.stop_marked_s", "extra.stayed_stopped_s",
+                       "extra.restored_first_write_s"),
+    "libvirtd-hang": ("detected_s", "guest_pause_s", "extra.new_guests_kept_away_s",
+                      "extra.health_green_after_cont_s"),
+    "storage-outage": ("detected_s", "first_write_s", "guest_pause_s", "extra.paused_s",
+                       "extra.green_s"),
+    "storage-cut": ("detected_s", "guest_running_s", "first_write_s", "qemu_started_s",
+                    "extra.paused_s", "extra.health_green_s"),
+    "network-cut": ("detected_s", "fenced_s", "lost_log_s", "fenced_log_s", "qemu_started_s",
+                    "guest_running_s", "first_write_s", "extra.rejoined_s"),
+    "fence-fallback": ("detected_s", "fenced_s", "guest_running_s", "first_write_s",
+                       "extra.self_fenced_s", "extra.rejoined_s"),
+    "power-cut": ("detected_s", "fenced_s", "lost_log_s", "fenced_log_s", "qemu_started_s",
+                  "guest_running_s", "first_write_s", "extra.rejoined_s"),
     "double-failure": ("detected_s", "fenced_s", "guest_running_s", "first_write_s",
-                       "restored_s"),
+                       "extra.all_running_s"),
 }
 SCENARIOS_TIMEOUT = 600
 
@@ -42,28 +48,58 @@ def log(msg):
     print(f"[lab] {msg}", file=sys.stderr, flush=True)
 
 
+def value(res, key):
+    return res["extra"].get(key[6:]) if key.startswith("extra.") else res.get(key)
+
+
 class LabUpDown(LabCase):
+    def check_output(self, out):
+        """What a person sees: per scenario its parts as they go, with the
+        seconds, the waits naming what they wait for, then one verdict line;
+        no JSON."""
+        for name in SCENARIOS:
+            block = out.split(f"{name} (vmha stack): ", 1)[1].split("\n\n", 1)[0]
+            for part in ("prepare", "inject", "observe", "verify", "restore", "done"):
+                self.assertRegex(block, rf"(?m)^ +\d+\.\d s  {part}$", f"{name}: {part}")
+            self.assertRegex(block, r"(?m)^ +\d+\.\d s  waiting for .+ \(up to \d+ s\)$")
+            verdicts = [line for line in block.splitlines() if line.startswith(f"{name}: ")]
+            self.assertEqual(len(verdicts), 1, block)
+            self.assertRegex(verdicts[0], rf"^{name}: ok; detected (-|never|\d)")
+            log(verdicts[0])
+        self.assertNotRegex(out, r"(?m)^\{", "no JSON without --json")
+        self.assertRegex(out, rf"(?m)^{len(SCENARIOS)} scenarios: {len(SCENARIOS)} ok$")
+
     def run_scenarios(self):
         """Each scenario recovers as the seeds say, verified from outside
-        vmha, with its timings recorded."""
+        vmha, with its timings recorded in results that conform to the
+        shipped schema."""
         cp, took = self.lab("run", *SCENARIOS, check=False, timeout=SCENARIOS_TIMEOUT)
         log(f"run {' '.join(SCENARIOS)}: {took:.1f} s")
-        results = {r["scenario"]: r for r in self.state.load().get("results", [])}
+        results = self.results()
         for name, keys in SCENARIOS.items():
             res = results.get(name)
-            self.assertIsNotNone(res, f"{name} recorded no result:\n{cp.stderr[-4000:]}")
-            log(f"{name}: " + ", ".join(f"{k} {res.get(k)}" for k in keys))
+            self.assertIsNotNone(res, f"{name} recorded no result:\n{cp.stdout[-4000:]}"
+                                 f"\n{cp.stderr[-4000:]}")
+            log(f"{name}: " + ", ".join(f"{k} {value(res, k)}" for k in keys))
             self.assertEqual(res["problems"], [], name)
+            self.assertEqual(res["stack"], "vmha")
             for k in keys:
-                self.assertIsInstance(res.get(k), (int, float), f"{name}: {k}")
-        self.assertEqual(cp.returncode, 0, cp.stderr[-4000:])
+                self.assertIsInstance(value(res, k), (int, float), f"{name}: {k}")
+                if not k.startswith("extra."):
+                    self.assertIn(k, res["measured"], name)
+        self.assertEqual(cp.returncode, 0, cp.stdout[-4000:] + cp.stderr[-4000:])
+        self.check_output(cp.stdout)
         self.assertLess(results["qemu-crash"]["guest_running_s"], 10)
+        for name in ("libvirtd-hang", "storage-outage"):
+            self.assertIs(results[name]["same_boot"], True, name)
+        self.assertLess(results["libvirtd-hang"]["guest_pause_s"], 3, "g1 kept writing")
         net = results["network-cut"]
         self.assertLess(net["fenced_s"], net["guest_running_s"], "fencing before the restart")
         cut = results["storage-cut"]
-        self.assertLessEqual(cut["guest_running_s"], cut["deadline_s"],
+        self.assertLessEqual(cut["guest_running_s"], cut["extra"]["deadline_s"],
                              "storage cut: running elsewhere within kill_paused_after + 10 s")
         self.assertIsNone(cut["fenced_s"], "storage lost alone fences nobody")
+        self.assertIn("fenced_s", cut["measured"], "no fencing is measured, not missing")
         self.assertIsNone(results["storage-outage"]["fenced_s"])
         cut = results["power-cut"]
         self.assertLess(cut["lost_log_s"], cut["fenced_log_s"], "lost, then fenced (logs)")
@@ -71,11 +107,14 @@ class LabUpDown(LabCase):
                              "the new QEMU starts only after the fencer said OK")
         pill = results["fence-fallback"]
         self.assertEqual(pill["fence_events"], [], "the stopped BMC did nothing")
-        self.assertLessEqual(pill["self_fenced_s"] + pill["msgwait_s"], pill["guest_running_s"] + 1,
+        self.assertLessEqual(pill["extra"]["self_fenced_s"] + pill["extra"]["msgwait_s"],
+                             pill["guest_running_s"] + 1,
                              "the guest starts elsewhere only after the pill's msgwait")
         double = results["double-failure"]
-        self.assertEqual(len(double["running_on_survivor"]), 1, "one guest fits the survivor")
-        self.assertEqual(len(double["stopped_no_capacity"]), 1, "the other is reported stopped")
+        self.assertEqual(len(double["extra"]["running_on_survivor"]), 1,
+                         "one guest fits the survivor")
+        self.assertEqual(len(double["extra"]["stopped_no_capacity"]), 1,
+                         "the other is reported stopped")
 
     def test_up_status_down(self):
         cp, up_s = self.lab("up", "--build-dir", proc.build_dir(), timeout=UP_TIMEOUT)

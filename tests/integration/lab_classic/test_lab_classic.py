@@ -16,13 +16,13 @@ import signal
 import sys
 import time
 
-from vmha_harness import proc
-from vmha_harness.cluster_host import pids_in_pidns
-from vmha_harness.lab_case import LabCase  # puts tools/ on the path
-from vmha_harness.sbdtool import sbd_list
+from vmha_harness.lab_case import LabCase
 from vmha_lab import guests, hosts, network, pill, power, status
 from vmha_lab.down import leftovers
 from vmha_lab.evidence import bmc_events, verify_records
+from vmha_lab.peers import proc
+from vmha_lab.peers.cluster_host import pids_in_pidns
+from vmha_lab.peers.sbdtool import sbd_list
 from vmha_lab.state import is_same_process
 
 UP_TIMEOUT = 240
@@ -151,17 +151,24 @@ class ClassicLab(LabCase):
         self.assert_classic_peers()
         self.assert_placement()
 
-        cp, took = self.lab("run", "qemu-crash", "power-cut", check=False, timeout=RUN_TIMEOUT)
-        log(f"run qemu-crash power-cut: {took:.1f} s")
-        results = {r["scenario"]: r for r in self.state.load().get("results", [])}
+        cp, took = self.lab("run", "qemu-crash", "power-cut", "--json", check=False,
+                            timeout=RUN_TIMEOUT)
+        log(f"run qemu-crash power-cut --json: {took:.1f} s")
+        results = self.results()
+        # --json: stdout holds the results alone, one line each, as recorded;
+        # the progress and the verdicts go to stderr.
+        printed = [json.loads(line) for line in cp.stdout.splitlines()]
+        self.assertEqual([r["scenario"] for r in printed], ["qemu-crash", "power-cut"],
+                         cp.stdout + cp.stderr[-4000:])
+        self.assertEqual(printed, [results["qemu-crash"], results["power-cut"]])
         for name in ("qemu-crash", "power-cut"):
-            r = results.get(name)
-            self.assertIsNotNone(r, f"{name} recorded no result:\n{cp.stderr[-4000:]}")
+            r = results[name]
             log(f"{name}: {json.dumps(r)}")
             self.assertEqual(r["stack"], "classic")
             self.assertEqual(r["problems"], [], name)
             self.assertIsInstance(r["guest_running_s"], (int, float))
             self.assertIsInstance(r["first_write_s"], (int, float))
+            self.assertRegex(cp.stderr, rf"(?m)^{name}: ok; detected ")
         self.assertEqual(cp.returncode, 0, cp.stderr[-4000:])
         # Found by the monitor, not an event: said as a finding.
         self.assertEqual(len(results["qemu-crash"]["findings"]), 1)

@@ -2,7 +2,10 @@
 # ctest-timeout: 60
 """`vmha-lab report` and `report --compare` on recorded results files
 (fixtures/: a vmha lab's figures as measured, a classic lab's for layout):
-the table, the JSON and the SVG timeline. Files only: no lab, no root."""
+the table, the JSON and the SVG timeline; the results conform to the
+lab's result schema, results of format 1 (fixtures/format1/) read as
+format 2, and a run's verdict line shows the other stack's run. Files
+only: no lab, no root."""
 
 import json
 import os
@@ -14,12 +17,14 @@ import tempfile
 import unittest
 import xml.etree.ElementTree as ET
 
-from vmha_harness import proc
-from vmha_harness.cluster import corosync_conf
+from vmha_harness.result_schema import schema_errors
+from vmha_lab import layout, results
+from vmha_lab.peers import proc
+from vmha_lab.peers.cluster import corosync_conf
+from vmha_lab.scenarios import runner
+from vmha_lab.state import State
 
 LAB = os.path.join(proc.source_dir(), "tools", "vmha-lab")
-sys.path.insert(0, os.path.join(proc.source_dir(), "tools"))
-from vmha_lab import layout, results  # noqa: E402
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
 SVG = "{http://www.w3.org/2000/svg}"
 SCENARIOS = ["qemu-crash", "guest-poweroff", "network-cut", "power-cut"]
@@ -164,6 +169,69 @@ class LabReport(unittest.TestCase):
         self.assertEqual(results._conf_totem(lab),
                          {"token": 1000, "consensus": 1200, "join": 50,
                           "token_retransmits_before_loss_const": 4})
+
+    def test_fixtures_conform_to_the_schema(self):
+        for name in ("lab-vmha", "lab-classic"):
+            with open(os.path.join(FIXTURES, f"{name}.json")) as f:
+                data = json.load(f)
+            self.assertEqual(data["format"], results.FORMAT, name)
+            self.assertEqual(schema_errors(data["runs"]), [], name)
+        # What the schema refuses: a scenario's own value outside extra, a
+        # core timing left out, a stack it does not know.
+        run = dict(data["runs"][0])
+        self.assertTrue(schema_errors([dict(run, hang_s=3)]))
+        self.assertTrue(schema_errors([{k: v for k, v in run.items() if k != "fenced_s"}]))
+        self.assertTrue(schema_errors([dict(run, stack="other")]))
+        self.assertTrue(schema_errors([dict(run, measured=["same_boot"])]),
+                        "same_boot measured but missing")
+
+    def test_format1_results_read_as_format2(self):
+        old = tempfile.mkdtemp(prefix="vmha-lab-report-old-")
+        self.addCleanup(shutil.rmtree, old)
+        os.makedirs(os.path.join(old, "results"))
+        shutil.copy(os.path.join(FIXTURES, "format1", "lab-vmha.json"),
+                    os.path.join(old, "results"))
+        upgraded = results.load(os.path.join(old, "results", "lab-vmha.json"))["runs"]
+        self.assertEqual(schema_errors(upgraded), [])
+        with open(os.path.join(self.results, "lab-vmha.json")) as f:
+            self.assertEqual(upgraded, json.load(f)["runs"], "the migrated fixture is upgrade()'s")
+
+        def table(root):
+            cp = subprocess.run([sys.executable, LAB, "--state-dir", root, "--name", "lab-vmha",
+                                 "report"], capture_output=True, text=True, timeout=30)
+            self.assertEqual(cp.returncode, 0, cp.stderr)
+            return [line for line in cp.stdout.splitlines() if not line.startswith("wrote ")]
+        self.assertEqual(table(old), table(self.root))
+
+        # A new run appended to a format 1 file rewrites it as format 2.
+        lab = layout.Layout("lab-vmha", 3, old)
+        state = State(lab.dir)
+        with state.edit() as data:
+            data.update(stack="vmha", hosts=3, qdevice=True)
+        new = dict(upgraded[0], phases_s={"prepare": 1.0, "restore": 2.0})
+        for k in ("recorded_at", "facts"):
+            del new[k]
+        results.record(lab, state, new)
+        with open(results.path(old, "lab-vmha")) as f:
+            data = json.load(f)
+        self.assertEqual((data["format"], len(data["runs"])), (results.FORMAT, 6))
+        self.assertEqual(schema_errors(data["runs"]), [])
+
+    def test_verdict_line_beside_the_other_stack(self):
+        lab = layout.Layout("lab-vmha", 3, self.root)
+        runs = {r["scenario"]: r for r in results.load(os.path.join(self.results,
+                                                                    "lab-vmha.json"))["runs"]}
+        net = runs["network-cut"]
+        self.assertEqual(
+            runner.verdict(net, runner.other_stack_run(lab, net)),
+            "network-cut: ok; detected 5.2 s, fenced 5.4 s, running 6.6 s, first write 8.8 s"
+            " | classic (lab lab-classic): detected 5.3 s, fenced 6.1 s, running 7.9 s, "
+            "first write 10.2 s")
+        cut = runs["power-cut"]
+        self.assertIsNone(runner.other_stack_run(lab, cut), "no classic power-cut recorded")
+        self.assertEqual(runner.verdict(cut),
+                         "power-cut: 1 problem; detected -, fenced never, running 6.4 s, "
+                         "first write 8.5 s")
 
     def test_no_results(self):
         empty = tempfile.mkdtemp(prefix="vmha-lab-report-empty-")

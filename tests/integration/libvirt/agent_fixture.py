@@ -8,10 +8,11 @@ import tempfile
 import time
 import unittest
 
-from vmha_harness import disk, proc
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.guest_image import GuestImage
-from vmha_harness.libvirtd import PrivateLibvirtd
+from vmha_harness import checks
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.domain_xml import domain_xml
+from vmha_lab.peers.guest_image import GuestImage
+from vmha_lab.peers.libvirtd import PrivateLibvirtd
 
 BOOT_TIMEOUT = 40
 STATE_TIMEOUT = 20
@@ -22,7 +23,7 @@ def agent_path():
 
 
 def wait(what, predicate, timeout=STATE_TIMEOUT, interval=0.1):
-    return proc.expect_within(what, predicate, timeout, interval)
+    return checks.expect_within(what, predicate, timeout, interval)
 
 
 class AgentResult:

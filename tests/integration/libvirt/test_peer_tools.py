@@ -7,7 +7,7 @@ an agent exactly as the executor would and exit with its code."""
 import os
 
 from agent_fixture import AgentTestCase, agent_path
-from vmha_harness import proc
+from vmha_lab.peers import proc
 
 
 class PeerTools(AgentTestCase):

@@ -9,9 +9,9 @@ import time
 import unittest
 
 from agent_fixture import AgentTestCase, agent_path, wait
-from vmha_harness import disk, proc
-from vmha_harness.libvirtd import PrivateLibvirtd
-from vmha_harness.nbd import NbdExport
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.libvirtd import PrivateLibvirtd
+from vmha_lab.peers.nbd import NbdExport
 
 
 class Lifecycle(AgentTestCase):

@@ -16,11 +16,11 @@ import threading
 import time
 import unittest
 
-from vmha_harness import disk, proc
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.guest_image import GuestImage
-from vmha_harness.libvirtd import PrivateLibvirtd
-from vmha_harness.nbd import NbdExport
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.domain_xml import domain_xml
+from vmha_lab.peers.guest_image import GuestImage
+from vmha_lab.peers.libvirtd import PrivateLibvirtd
+from vmha_lab.peers.nbd import NbdExport
 
 HA_NS = "https://vmha.dev/xmlns/libvirt-ha/1"
 BOOT_TIMEOUT = 60

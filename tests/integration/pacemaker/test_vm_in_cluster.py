@@ -15,11 +15,11 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from vmha_harness import disk, proc
-from vmha_harness.cluster import Cluster
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.guest_image import GuestImage
-from vmha_harness.libvirtd import PrivateLibvirtd
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.cluster import Cluster
+from vmha_lab.peers.domain_xml import domain_xml
+from vmha_lab.peers.guest_image import GuestImage
+from vmha_lab.peers.libvirtd import PrivateLibvirtd
 
 AGENT = "ocf:vmha:VirtualMachine"
 MONITOR_S = 2

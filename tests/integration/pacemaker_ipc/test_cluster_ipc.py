@@ -15,8 +15,8 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from vmha_harness import proc
-from vmha_harness.cluster import Cluster
+from vmha_lab.peers import proc
+from vmha_lab.peers.cluster import Cluster
 
 PROBE = os.path.join(proc.build_dir(), "tests", "tools", "vmha_cluster_probe")
 OVERLAY = {"/usr/sbin": [("vmha_cluster_probe", PROBE)]}

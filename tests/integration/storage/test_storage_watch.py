@@ -22,9 +22,9 @@ import time
 import unittest
 
 from vmha_harness.hangdisk import HangableDisk
-from vmha_harness.loopdev import LoopDevice
-from vmha_harness.proc import HarnessError, build_dir, run, stop_pid, wait_until
-from vmha_harness.sbdtool import sbd, sbd_list, sbd_slots
+from vmha_lab.peers.loopdev import LoopDevice
+from vmha_lab.peers.proc import HarnessError, build_dir, run, stop_pid, wait_until
+from vmha_lab.peers.sbdtool import sbd, sbd_list, sbd_slots
 
 PROBE = os.path.join(build_dir(), "tests", "tools", "vmha_storage_probe")
 FENCE_DISK = os.path.join(build_dir(), "stonith", "fence_vmha_disk", "fence_vmha_disk")

@@ -209,7 +209,7 @@ class Cluster:
         try:
             self.close()
         except Exception as e:
-            print(f"vmha_harness: {e}", flush=True)
+            print(f"vmha_lab.peers: {e}", flush=True)
 
 
 def sweep_orphans():

@@ -41,7 +41,7 @@ def domain_xml(name, image, disk_path=None, nbd=None, memory_mib=96, vcpus=1,
     on_crash is libvirt's action on a guest panic ('preserve' keeps the domain
     in state crashed). The console (ttyS0) goes to serial_log when
     given. With guest_agent_channel the guest's minimal agent answers
-    guest-ping and guest-shutdown (see tests/harness/guest/agent.c)."""
+    guest-ping and guest-shutdown (see guest/agent.c)."""
     if (disk_path is None) == (nbd is None):
         raise proc.HarnessError("domain_xml needs exactly one of disk_path and nbd")
     if virt_type is None:

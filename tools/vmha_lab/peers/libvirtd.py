@@ -1,11 +1,11 @@
 """A private libvirtd (Debian 12's monolithic daemon) with the QEMU driver,
 in its own mount namespace, for tests that run real guests.
 
-The namespace (tests/harness/libvirtd-ns.sh) puts per-instance directories
+The namespace (libvirtd-ns.sh beside this module) puts per-instance directories
 of a temporary workdir over /run, /var/{lib,log,cache}/libvirt and
 /etc/libvirt, and a copy of passwd/group that has the libvirt-qemu user
 libvirt insists on: the machine itself is not changed. libvirtd runs under a
-subreaper (tests/harness/subreaper.py) whose PID is `ns_pid`."""
+subreaper (subreaper.py, also beside it) whose PID is `ns_pid`."""
 
 import os
 import shutil
@@ -16,8 +16,9 @@ import uuid
 
 from . import proc
 
-HARNESS_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-LAUNCHER = os.path.join(HARNESS_DIR, "libvirtd-ns.sh")
+PEERS_DIR = os.path.dirname(os.path.abspath(__file__))
+LAUNCHER = os.path.join(PEERS_DIR, "libvirtd-ns.sh")
+SUBREAPER = os.path.join(PEERS_DIR, "subreaper.py")
 QEMU_USER = "libvirt-qemu"
 START_TIMEOUT = 60
 

@@ -1,13 +1,11 @@
-"""Process and waiting helpers shared by every harness module.
+"""Process and waiting helpers shared by every peer module.
 
 Rules: processes are stopped only by the PID we started; waits poll a
 condition with a bound instead of sleeping a guessed time."""
 
 import os
-import shutil
 import signal
 import subprocess
-import tempfile
 import time
 
 
@@ -47,15 +45,6 @@ def wait_until(predicate, timeout, interval=0.05, what="condition"):
         if time.monotonic() >= deadline:
             raise HarnessError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(interval)
-
-
-def expect_within(what, predicate, timeout, interval=0.05):
-    """wait_until for tests: a timeout fails the test (AssertionError) rather
-    than erroring it, and names what was awaited."""
-    try:
-        return wait_until(predicate, timeout, interval=interval, what=what)
-    except HarnessError as e:
-        raise AssertionError(str(e)) from None
 
 
 def run(argv, timeout=60, check=True, input=None, env=None, cwd=None, text=True):
@@ -128,37 +117,3 @@ class Peer:
 
     def __exit__(self, *exc):
         self.close()
-
-
-def path_state(path):
-    """What the machine has at path, to tell that a test left it as it found
-    it (vmha may be installed there, or not): None when nothing is there,
-    else the link target or the file's identity and modification time."""
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        return None
-    link = os.readlink(path) if os.path.islink(path) else None
-    return (st.st_dev, st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, link)
-
-
-def run_with_agents(argv, agents, target="/usr/sbin", timeout=60, check=True, input=None):
-    """Runs argv in a private mount namespace in which `target` shows the
-    machine's files plus `agents` ({name: path}, as symlinks) through a
-    read-only overlay. The machine's own directory is never written, and the
-    namespace dies with the command."""
-    tmp = tempfile.mkdtemp(prefix="vmha-agents-")
-    try:
-        layer = os.path.join(tmp, "layer")
-        os.mkdir(layer)
-        for name, src in agents.items():
-            if not os.path.exists(src):
-                raise HarnessError(f"{src} does not exist: build it first")
-            os.symlink(os.path.abspath(src), os.path.join(layer, name))
-        # mount(8) would record the overlay in the machine's /run/mount/utab.
-        env = dict(os.environ, LIBMOUNT_UTAB=os.path.join(tmp, "utab"))
-        script = 'mount -t overlay vmha-agents -o "lowerdir=$1:$2" "$2" && shift 2 && exec "$@"'
-        return run(["unshare", "--mount", "--propagation", "private", "sh", "-c", script, "sh",
-                    layer, target] + list(argv), timeout=timeout, check=check, input=input, env=env)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)

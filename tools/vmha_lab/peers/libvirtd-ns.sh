@@ -1,6 +1,6 @@
 #!/bin/bash
 # Runs a private libvirtd in a new mount namespace, over directories of
-# WORKDIR (prepared by vmha_harness/libvirtd.py), without changing the
+# WORKDIR (prepared by libvirtd.py beside it), without changing the
 # machine: nothing is mounted or created outside WORKDIR, and the namespace
 # ends with the subreaper that runs libvirtd.
 #

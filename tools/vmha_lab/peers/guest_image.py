@@ -1,5 +1,5 @@
 """The test guest: a Debian cloud kernel and a tiny initramfs whose PID 1 is
-tests/harness/guest/writer.c (see that file for what the guest does), with
+guest/writer.c beside this module (see that file for what the guest does), with
 a minimal guest agent (agent.c) beside it.
 
 Built once per set of inputs under the harness's cache directory (proc.cache_dir:
@@ -25,8 +25,8 @@ MODULES = ("virtio_ring", "virtio", "virtio_pci_modern_dev", "virtio_pci_legacy_
            "pvpanic-mmio")
 GUEST_SOURCES = ("writer.c", "agent.c", "init")
 BUSYBOX = "/bin/busybox"  # from busybox-static: the initramfs has no libc
-# Beside the vmha_harness package, in the source tree and where vmha-lab is installed.
-GUEST_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "guest")
+# Beside this module, in the source tree and where vmha-lab is installed.
+GUEST_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "guest")
 
 
 def _guest_source(name):

@@ -1,5 +1,5 @@
 """The test guest's disk, read and commanded from the host through its image
-file. Layout (written by tests/harness/guest/writer.c): sector 0 is the
+file. Layout (written by guest/writer.c beside this module): sector 0 is the
 control sector, sectors 8..2055 a ring of one record per 100 ms.
 
 A command is a request: the guest obeys it at its next 100 ms tick, once it

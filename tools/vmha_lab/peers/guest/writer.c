@@ -3,7 +3,7 @@
  * runs; obeys commands a test leaves in the disk's control sector; powers the
  * guest off on the ACPI power button; runs the guest agent (agent.c).
  *
- * Disk layout (512-byte sectors; tests/harness/vmha_harness/disk.py reads it):
+ * Disk layout (512-byte sectors; tools/vmha_lab/peers/disk.py reads it):
  *   sector 0        control: "VMHACTL1" then a NUL-padded command word
  *                   ("poweroff", "panic", "agent-stop", "agent-start",
  *                   "ignore-power-button");
