@@ -1,11 +1,8 @@
 #include "libvmha/vm/rescue.h"
 
-#include <sys/utsname.h>
-
-#include <cstdlib>
-
 #include "libvmha/base/log.h"
 #include "libvmha/base/strings.h"
+#include "libvmha/eventd/journal_client.h"
 #include "libvmha/history/journal.h"
 #include "libvmha/virt/condition.h"
 #include "libvmha/virt/disk_swap.h"
@@ -23,34 +20,21 @@ constexpr Millis kPoll{20};
 constexpr Millis kRepauseWait{2000};
 constexpr Millis kSettle{1000};
 
-std::string node_name() {
-  if (const char* n = std::getenv("OCF_RESKEY_CRM_meta_on_node"); n && *n) return n;
-  utsname u{};
-  uname(&u);
-  return u.nodename;
-}
-
-// The agent's rows go to the journal vmha-eventd keeps (VMHA_JOURNAL points
-// tests elsewhere, as VMHA_RUN_DIR does for the run directory). Never fails
-// the action: a journal that cannot be written is logged.
-void journal(history::Kind kind, const std::string& domain, const std::string& what,
-             const std::string& how, const std::string& outcome, const std::string& detail) {
-  const char* path = std::getenv("VMHA_JOURNAL");
-  auto j = history::Journal::open(path && *path ? path : history::kDefaultJournalPath);
-  if (!j) {
-    log::warning("cannot journal \"" + what + "\": " + j.error().message);
-    return;
-  }
+// Each step goes to the journal vmha-eventd keeps, through its socket;
+// without the daemon the log line is the record. Never fails the action.
+void journal(const Context& ctx, history::Kind kind, const std::string& domain,
+             const std::string& what, const std::string& how, const std::string& outcome,
+             const std::string& detail) {
   history::Entry e;
-  e.node = node_name();
   e.kind = kind;
   e.subject = domain;
   e.what = what;
   e.how = how;
   e.outcome = outcome;
   e.detail = detail;
-  if (auto s = j->append(e); !s)
-    log::warning("cannot journal \"" + what + "\": " + s.error().message);
+  if (auto s = eventd::journal_via_eventd(ctx.run_dir() + "/eventd.sock", e); !s)
+    log::info("not journalled (" + s.error().message + "): " + what +
+              (detail.empty() ? "" : ": " + detail));
 }
 
 std::string ms_since(Clock& clock, Millis start) {
@@ -104,9 +88,9 @@ virt::DiskNames disk_names(virt::Hypervisor& hv, const std::string& name) {
   return names;
 }
 
-Error refused(const std::string& name, const Error& e) {
-  journal(history::Kind::kAction, name, "rescue: move disks to stand-ins", "QMP blockdev-mirror",
-          "failed", e.message);
+Error refused(const Context& ctx, const std::string& name, const Error& e) {
+  journal(ctx, history::Kind::kAction, name, "rescue: move disks to stand-ins",
+          "QMP blockdev-mirror", "failed", e.message);
   return make_error(e.code, "rescue of " + name + " refused: " + e.message +
                                 "; it stays paused here, and kill_paused_after still applies");
 }
@@ -123,7 +107,7 @@ Result<RescuePrep> prepare_rescue(Context& ctx, virt::Hypervisor& hv, const std:
             " is paused on an I/O error: moving its disks off this node's storage before "
             "migrating it to " +
             target);
-  journal(history::Kind::kDetection, name, "rescue migration asked", "migrate_to", "",
+  journal(ctx, history::Kind::kDetection, name, "rescue migration asked", "migrate_to", "",
           "paused on an I/O error; target " + target);
   auto rec = read_ha_policy(hv, name);
   virt::HaPolicy p = rec && *rec ? **rec : ctx.cfg().policy;
@@ -135,7 +119,7 @@ Result<RescuePrep> prepare_rescue(Context& ctx, virt::Hypervisor& hv, const std:
   virt::DiskNames names = disk_names(hv, name);
   auto blocks = virt::read_block_state(q, names);
   auto plan = blocks ? virt::plan_swaps(*blocks) : Result<virt::SwapPlan>(blocks.error());
-  if (!plan) return refused(name, plan.error());
+  if (!plan) return refused(ctx, name, plan.error());
   prep.resume_on_target = p.resume != virt::ResumeBehavior::kLeavePaused;
   if (prep.resume_on_target) {
     // Marked before the swap: a swapped guest can no longer resume here,
@@ -147,22 +131,22 @@ Result<RescuePrep> prepare_rescue(Context& ctx, virt::Hypervisor& hv, const std:
           "rescue of " + name + ": cannot mark it for migrate_from: " + w.error().message);
   }
   auto swapped = virt::swap_to_standins(q, ctx.clock(), ctx.deadline(), names);
-  if (!swapped) return refused(name, swapped.error());
+  if (!swapped) return refused(ctx, name, swapped.error());
   std::string detail =
       std::to_string(swapped->disks) + " disk(s) on stand-ins; moved now: " +
       (swapped->moved.empty() ? "none" : join(swapped->moved, ", ")) +
       "; deleted: " + (swapped->deleted.empty() ? "none" : join(swapped->deleted, ", "));
   if (*status == "postmigrate") {
     if (auto l = leave_postmigrate(ctx, hv, q, name); !l) {
-      journal(history::Kind::kAction, name, "rescue: leave postmigrate", "virDomainResume",
+      journal(ctx, history::Kind::kAction, name, "rescue: leave postmigrate", "virDomainResume",
               "failed", l.error().message);
       return make_error(l.error().code, "rescue of " + name + ": " + l.error().message);
     }
     detail += "; QEMU taken out of postmigrate (an earlier plain migration had failed)";
   }
   log::info(name + ": " + detail + " in " + ms_since(ctx.clock(), start));
-  journal(history::Kind::kAction, name, "rescue: disks moved to stand-ins", "QMP blockdev-mirror",
-          "ok", detail + "; " + ms_since(ctx.clock(), start));
+  journal(ctx, history::Kind::kAction, name, "rescue: disks moved to stand-ins",
+          "QMP blockdev-mirror", "ok", detail + "; " + ms_since(ctx.clock(), start));
   prep.rescue = true;
   prep.prepared_at = ctx.clock().now();
   return prep;
@@ -172,8 +156,9 @@ void rescue_migrated(Context& ctx, const std::string& name, const RescuePrep& pr
                      const Status& migrated) {
   if (!prep.rescue) return;
   std::string took = ms_since(ctx.clock(), prep.prepared_at);
-  journal(history::Kind::kAction, name, "rescue: migrated paused to " + ctx.call().migrate_target,
-          "virDomainMigrateToURI3", migrated ? "ok" : "failed",
+  journal(ctx, history::Kind::kAction, name,
+          "rescue: migrated paused to " + ctx.call().migrate_target, "virDomainMigrateToURI3",
+          migrated ? "ok" : "failed",
           migrated ? took : migrated.error().message + " after " + took);
 }
 
@@ -189,7 +174,7 @@ Result<std::string> finish_rescue(Context& ctx, virt::Hypervisor& hv, const std:
   virt::Condition c = virt::classify(st->state, st->reason);
   if (c != virt::Condition::kRunning) {
     if (auto r = hv.resume(name); !r) {
-      journal(history::Kind::kAction, name, "rescue: resume", "virDomainResume", "failed",
+      journal(ctx, history::Kind::kAction, name, "rescue: resume", "virDomainResume", "failed",
               r.error().message);
       return make_error(
           r.error().code,
@@ -203,7 +188,7 @@ Result<std::string> finish_rescue(Context& ctx, virt::Hypervisor& hv, const std:
                           : "it is " + std::string(seen == virt::Condition::kUnknown
                                                        ? "in a state libvirt did not report"
                                                        : "no longer running");
-    journal(history::Kind::kAction, name, "rescue: resume", "virDomainResume", "failed", why);
+    journal(ctx, history::Kind::kAction, name, "rescue: resume", "virDomainResume", "failed", why);
     return make_error(Errc::kConflict,
                       "domain " + name + " arrived for a rescue and was resumed, but " + why);
   }
@@ -212,7 +197,7 @@ Result<std::string> finish_rescue(Context& ctx, virt::Hypervisor& hv, const std:
   std::string note = "resumed after a rescue off failed storage (paused about " +
                      std::to_string(paused_s) + " s, resume and check " +
                      ms_since(ctx.clock(), start) + ")";
-  journal(history::Kind::kAction, name, "rescue: resumed", "virDomainResume", "ok", note);
+  journal(ctx, history::Kind::kAction, name, "rescue: resumed", "virDomainResume", "ok", note);
   return note;
 }
 

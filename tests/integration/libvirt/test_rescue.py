@@ -13,7 +13,9 @@ reproduce dead storage); the target's keeps working."""
 
 import json
 import os
+import signal
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -40,6 +42,37 @@ class HostPath:
         self.socket = f"{NBD_DIR}/nbd-{export_name}.sock"
 
 
+class Eventd:
+    """vmha-eventd beside a daemon (no cluster: not quorate, isolation none,
+    so it resumes nothing), for the journal the agent writes through it."""
+
+    def __init__(self, lv, node, run_dir, journal):
+        self.journal = journal
+        self.log = os.path.join(os.path.dirname(journal), f"eventd-{node}.log")
+        binary = os.path.join(proc.build_dir(), "tools", "vmha-eventd", "vmha-eventd")
+        with open(self.log, "ab") as out:
+            self.p = subprocess.Popen(lv.ns_cmd([binary, f"--node={node}", f"--run-dir={run_dir}",
+                                                 f"--journal={journal}", "--isolation=none"]),
+                                      stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+        proc.wait_until(lambda: self.p.poll() is not None or "resynchronised" in self.text(), 30,
+                        what=f"vmha-eventd on {node} to start")
+        if self.p.poll() is not None:
+            raise proc.HarnessError(f"vmha-eventd on {node} exited: {self.text()}")
+
+    def text(self):
+        with open(self.log, errors="replace") as f:
+            return f.read()
+
+    def close(self):
+        if self.p.poll() is None:
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(15)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(15)
+
+
 class Rescue(AgentTestCase):
     listen_addr = "127.0.0.121"
 
@@ -52,8 +85,13 @@ class Rescue(AgentTestCase):
         cls.addClassCleanup(cls.target.close)
         cls.target_run_dir = tempfile.mkdtemp(prefix="vmha-agent-run-target-")
         cls.addClassCleanup(proc.run, ["rm", "-rf", cls.target_run_dir])
-        cls.journal = os.path.join(tempfile.mkdtemp(prefix="vmha-rescue-journal-"), "journal.db")
-        cls.addClassCleanup(proc.run, ["rm", "-rf", os.path.dirname(cls.journal)])
+        journals = tempfile.mkdtemp(prefix="vmha-rescue-journal-")
+        cls.addClassCleanup(proc.run, ["rm", "-rf", journals])
+        cls.journals = []
+        for lv, node, run_dir in ((cls.lv, "source", cls.run_dir), (cls.target, "target", cls.target_run_dir)):
+            d = Eventd(lv, node, run_dir, os.path.join(journals, f"{node}.db"))
+            cls.addClassCleanup(d.close)
+            cls.journals.append(d.journal)
 
     # -- the guest and its two paths to storage ---------------------------
 
@@ -86,11 +124,8 @@ class Rescue(AgentTestCase):
             self.addCleanup(lv.run, ["virsh", "undefine", name], check=False)
         p = dict(config=config, persistent="true", remoteuri="qemu+tcp://%n/system",
                  resume_behavior="kill", kill_paused_after=300, **params)
-        self.assertRc(self.agent("start", **p, env=self.env()), 0)
+        self.assertRc(self.agent("start", **p), 0)
         return p, image, src
-
-    def env(self, **extra):
-        return {"VMHA_JOURNAL": self.journal, **extra}
 
     def kill_storage(self, name, src):
         """Kills the source's path and waits for the pause; returns the
@@ -101,15 +136,15 @@ class Rescue(AgentTestCase):
         return t0, time.monotonic() - t0
 
     def migrate_to(self, p):
-        return self.agent("migrate_to", **p, env=self.env(
-            OCF_RESKEY_CRM_meta_migrate_target="127.0.0.122",
-            OCF_RESKEY_CRM_meta_migrate_source="127.0.0.121",
-            OCF_RESKEY_CRM_meta_timeout="60000"))
+        return self.agent("migrate_to", **p, env={
+            "OCF_RESKEY_CRM_meta_migrate_target": "127.0.0.122",
+            "OCF_RESKEY_CRM_meta_migrate_source": "127.0.0.121",
+            "OCF_RESKEY_CRM_meta_timeout": "60000"})
 
     def migrate_from(self, p):
         e = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "OCF_ROOT": "/usr/lib/ocf",
              "OCF_RESOURCE_INSTANCE": "vm", "VMHA_RUN_DIR": self.target_run_dir,
-             "OCF_RESKEY_CRM_meta_timeout": "30000", "VMHA_JOURNAL": self.journal,
+             "OCF_RESKEY_CRM_meta_timeout": "30000",
              "OCF_RESKEY_CRM_meta_migrate_source": "127.0.0.121",
              "OCF_RESKEY_CRM_meta_migrate_target": "127.0.0.122"}
         e.update({f"OCF_RESKEY_{k}": str(v) for k, v in p.items()})
@@ -135,15 +170,18 @@ class Rescue(AgentTestCase):
         return reply["return"]
 
     def journal_rows(self, name):
-        if not os.path.exists(self.journal):
-            return []
-        db = sqlite3.connect(f"file:{self.journal}?mode=ro", uri=True, timeout=5)
-        try:
-            return [dict(zip(("what", "outcome", "detail"), r)) for r in
-                    db.execute("SELECT what, outcome, detail FROM events WHERE subject=? ORDER BY id",
-                               (name,))]
-        finally:
-            db.close()
+        """The rescue's rows about domain name, source's then target's (the
+        agent's, journalled by each node's daemon)."""
+        rows = []
+        for path in self.journals:
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+            try:
+                rows += [dict(zip(("node", "what", "outcome", "detail"), r)) for r in db.execute(
+                    "SELECT node, what, outcome, detail FROM events WHERE subject=? AND what LIKE 'rescue%' "
+                    "ORDER BY id", (name,))]
+            finally:
+                db.close()
+        return rows
 
     def assert_continuous(self, image, boot_id, through):
         """Every record of the guest's one boot, numbered without a gap or a
@@ -186,6 +224,8 @@ class Rescue(AgentTestCase):
         self.assertIn(last + 1, [r.counter for r in disk.read_records(image)])
         rows = self.journal_rows("rescued")
         whats = [r["what"] for r in rows]
+        self.assertEqual({r["node"] for r in rows if r["what"] != "rescue: resumed"}, {"source"})
+        self.assertEqual([r["node"] for r in rows if r["what"] == "rescue: resumed"], ["target"])
         for what in ("rescue migration asked", "rescue: disks moved to stand-ins",
                      "rescue: migrated paused to 127.0.0.122", "rescue: resumed"):
             self.assertIn(what, whats)
@@ -281,7 +321,7 @@ class Rescue(AgentTestCase):
             self.assertEqual(self.target_state("held"), "paused (user)")
             self.assertEqual(disk.latest_counter(image), last)
             time.sleep(0.2)
-        self.assertEqual([r for r in self.journal_rows("held") if r["what"].startswith("rescue")], [])
+        self.assertEqual(self.journal_rows("held"), [])
 
 
 if __name__ == "__main__":
