@@ -65,6 +65,10 @@ void Supervisor::publish_guests(std::vector<Command>& out) {
     std::string& slot = want[g.policy->resource];
     if (slot.empty()) slot = value;
   }
+  for (const auto& rsc : rescued_away_) {
+    std::string& slot = want[rsc];
+    if (slot.empty()) slot = cluster::kRescueValue;
+  }
   // A resource seen for the first time gets a removal too: an attribute left
   // by an earlier daemon for a guest that runs by now must go.
   for (const auto& [rsc, value] : want) {
@@ -239,6 +243,7 @@ void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, Mi
     if (g.policy) g.policy->paused_since = 0;
   }
   if (e.event != VIR_DOMAIN_EVENT_STOPPED) return;
+  if (e.detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED) rescue_left(g, out);
   g.paused_since = 0;
   bool ours = g.policy && opt_.agent_is_stopping && opt_.agent_is_stopping(g.policy->resource);
   journal(out, e.domain, "stopped", how + (ours ? " (by the resource agent)" : ""));

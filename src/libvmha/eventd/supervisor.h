@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -155,6 +156,8 @@ class Supervisor {
   // Re-decides every guest's rescue; publish_health() runs it first, so
   // every input (storage, quorum, maintenance, policy, the view) counts at once.
   void evaluate_rescues(std::vector<Command>& out);
+  // A guest whose rescue was asked left this node by migration.
+  void rescue_left(const GuestView& g, std::vector<Command>& out);
 
   SupervisorOptions opt_;
   std::map<std::string, GuestView> guests_;
@@ -173,6 +176,13 @@ class Supervisor {
   int64_t wall_now_s_ = 0;  // likewise, wall-clock seconds
   std::optional<cluster::ClusterView> view_;
   bool view_failed_ = false;  // the last read of the CIB failed (not merely none yet)
+  // Resources rescued off this node: their guest attribute stays "rescue"
+  // (so the rule keeps them off) until this node's storage is green again.
+  // Removing it as the guest leaves would change the CIB between
+  // Pacemaker's migrate_to and migrate_from: the new transition then finds
+  // a partial migration and the source no longer banned, and it may stop
+  // the guest on both nodes and boot it afresh.
+  std::set<std::string> rescued_away_;
 };
 
 }  // namespace vmha::eventd

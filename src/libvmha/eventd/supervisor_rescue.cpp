@@ -45,7 +45,23 @@ std::vector<Command> Supervisor::on_cluster_view(std::optional<cluster::ClusterV
   return out;
 }
 
+void Supervisor::rescue_left(const GuestView& g, std::vector<Command>& out) {
+  if (!g.policy || g.policy->resource.empty() ||
+      !(g.rescue_requested || g.policy->rescue_since > 0))
+    return;
+  rescued_away_.insert(g.policy->resource);
+  journal(out, g.name, "rescue: left this node",
+          "kept off it (" + cluster::guest_attribute(g.policy->resource) +
+              "=rescue) until its storage is green");
+}
+
 void Supervisor::evaluate_rescues(std::vector<Command>& out) {
+  if (!rescued_away_.empty() &&
+      (heartbeat_health_ == policy::Health::kGreen || !opt_.heartbeat_configured)) {
+    for (const auto& rsc : rescued_away_)
+      journal(out, rsc, "rescue: ban lifted", "this node's storage is green again");
+    rescued_away_.clear();
+  }
   for (auto& [name, g] : guests_) {
     if (g.condition != virt::Condition::kPausedIoError) {
       // A resume that did not hold keeps the request until it shows: the

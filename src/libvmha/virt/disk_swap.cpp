@@ -10,36 +10,42 @@ Error step_failed(const DiskSwap& d, const std::string& step, const Error& e) {
                     "moving disk " + d.name + " to a stand-in (" + step + "): " + e.message);
 }
 
-// Waits for the swap's mirror job to be ready, completes it, and waits until
-// the device's root is the stand-in.
+// The job named id in a query-block-jobs reply, or null.
+const Json* find_job(const Json& jobs, const std::string& id) {
+  for (const Json& j : jobs.items())
+    if (j.str("device") == id) return &j;
+  return nullptr;
+}
+
+// Waits for the swap's mirror job to be ready, completes it, waits until it
+// is gone, and checks that the device's root is the stand-in. Polls only the
+// jobs (one call each time): every monitor call costs a libvirt round trip.
 Status complete_swap(Qmp& q, const DiskSwap& d, Clock& clock, const Deadline& deadline) {
   const std::string job = standin_job(d.old_root), standin = standin_node(d.old_root);
   bool completed = false;
   for (;;) {
-    auto st = read_block_state(q);
-    if (!st) return step_failed(d, "waiting for the block job", st.error());
-    bool switched = false;
-    for (const BlockDisk& b : st->disks)
-      if (b.root == standin) switched = true;
-    const BlockJob* j = nullptr;
-    for (const BlockJob& x : st->jobs)
-      if (x.id == job) j = &x;
-    if (switched && !j) return Unit{};
-    if (!j && !switched)
-      return make_error(Errc::kInternal,
-                        "moving disk " + d.name + " to a stand-in: block job " + job +
-                            " ended without switching the device (see QEMU's log)");
-    if (j && j->ready && !completed) {
+    auto jobs = q.execute("query-block-jobs");
+    if (!jobs) return step_failed(d, "waiting for the block job", jobs.error());
+    const Json* j = find_job(*jobs, job);
+    if (!j) break;
+    if (j->flag("ready") && !completed) {
       if (auto c = q.execute("job-complete", Json::object({{"id", job}})); !c)
         return step_failed(d, "job-complete", c.error());
       completed = true;
+      continue;
     }
     if (deadline.expired())
       return make_error(Errc::kTimeout, "moving disk " + d.name + " to a stand-in: block job " +
-                                            job + " not done in time (status " +
-                                            (j ? j->status : "gone") + ")");
+                                            job + " not done in time (status " + j->str("status") +
+                                            ")");
     clock.sleep_for(kPoll);
   }
+  auto block = q.execute("query-block");
+  if (!block) return step_failed(d, "checking the device", block.error());
+  for (const Json& b : block->items())
+    if (const Json* in = b.find("inserted"); in && in->str("node-name") == standin) return Unit{};
+  return make_error(Errc::kInternal, "moving disk " + d.name + " to a stand-in: block job " + job +
+                                         " ended without switching the device (see QEMU's log)");
 }
 
 void yank(Qmp& q, const std::vector<std::string>& nbd_nodes) {
@@ -79,9 +85,9 @@ Result<BlockState> read_block_state(Qmp& q, const DiskNames& names) {
 }
 
 Result<SwapReport> swap_to_standins(Qmp& q, Clock& clock, const Deadline& deadline,
-                                    const DiskNames& names) {
+                                    const DiskNames& names, const BlockState* known) {
   SwapReport report;
-  auto st = read_block_state(q, names);
+  Result<BlockState> st = known ? Result<BlockState>(*known) : read_block_state(q, names);
   if (!st) return st.error();
   auto plan = plan_swaps(*st);
   if (!plan) return plan.error();
@@ -105,16 +111,13 @@ Result<SwapReport> swap_to_standins(Qmp& q, Clock& clock, const Deadline& deadli
     report.moved.push_back(d.name + ": " + d.old_root);
   }
   // The old nodes go only once every device is off them: until then a
-  // failure leaves the guest as it was.
-  auto after = read_block_state(q, names);
-  if (!after) return after.error();
-  auto left = plan_swaps(*after);
-  if (!left) return left.error();
-  for (const DiskSwap& d : left->disks) {
+  // failure leaves the guest as it was. What to delete is known from the
+  // first reading (nothing else adds or removes nodes meanwhile).
+  for (const DiskSwap& d : plan->disks) {
     VMHA_TRY(delete_nodes(q, "disk " + d.name, d.old_nodes, d.old_nbd_nodes, report));
-    if (d.on_standin) ++report.disks;
+    ++report.disks;
   }
-  VMHA_TRY(delete_nodes(q, "no device", left->stray_nodes, left->stray_nbd_nodes, report));
+  VMHA_TRY(delete_nodes(q, "no device", plan->stray_nodes, plan->stray_nbd_nodes, report));
   return report;
 }
 

@@ -30,8 +30,9 @@ Result<BlockState> read_block_state(Qmp& qmp, const DiskNames& names = {});
 // done, old nodes partly deleted) does what is left; a call with nothing
 // left changes nothing. Refuses (kConflict, the reason from plan_swaps)
 // before changing anything. Waits for the block jobs by polling every
-// 20 ms with clock; kTimeout when deadline passes first.
+// 20 ms with clock; kTimeout when deadline passes first. known: the state
+// just read by the caller, to start from instead of reading it again.
 Result<SwapReport> swap_to_standins(Qmp& qmp, Clock& clock, const Deadline& deadline,
-                                    const DiskNames& names = {});
+                                    const DiskNames& names = {}, const BlockState* known = nullptr);
 
 }  // namespace vmha::virt

@@ -130,7 +130,7 @@ Result<RescuePrep> prepare_rescue(Context& ctx, virt::Hypervisor& hv, const std:
           w.error().code,
           "rescue of " + name + ": cannot mark it for migrate_from: " + w.error().message);
   }
-  auto swapped = virt::swap_to_standins(q, ctx.clock(), ctx.deadline(), names);
+  auto swapped = virt::swap_to_standins(q, ctx.clock(), ctx.deadline(), names, &*blocks);
   if (!swapped) return refused(ctx, name, swapped.error());
   std::string detail =
       std::to_string(swapped->disks) + " disk(s) on stand-ins; moved now: " +

@@ -99,14 +99,31 @@ TEST_F(RescueSupervisorTest, RedStoragePausedGuestAndAGreenPeerAskForTheRescue) 
       << testing::PrintToString(journalled(out));
   // Stable while nothing changes.
   EXPECT_FALSE(attr(advance(1), attr_).has_value());
-  // The guest migrates away: the attribute goes with it.
+  // The guest migrates away: the attribute stays until Pacemaker is surely
+  // done, i.e. until this node's storage is green again.
   auto gone = sup_.on_event(
       lifecycle("web1-dom", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_MIGRATED), wall_,
       now_);
-  EXPECT_TRUE(std::any_of(gone.begin(), gone.end(), [&](const Command& c) {
-    return c.kind == K::kRemoveAttr && c.name == attr_;
-  }));
+  EXPECT_FALSE(removes(gone, attr_));
+  EXPECT_FALSE(attr(gone, attr_).has_value());
+  EXPECT_TRUE(has(journalled(gone), "rescue: left this node"));
   EXPECT_FALSE(sup_.wants_cluster_view());
+  EXPECT_FALSE(removes(advance(5), attr_));
+  auto green = sup_.on_storage_health(policy::Health::kGreen);
+  EXPECT_TRUE(removes(green, attr_));
+  std::vector<std::string> lifted;
+  for (const auto& c : green)
+    if (c.kind == K::kJournal && c.domain == "web1") lifted.push_back(c.name);
+  EXPECT_EQ(lifted, std::vector<std::string>{"rescue: ban lifted"});
+}
+
+TEST_F(RescueSupervisorTest, AnOrdinaryMigrationAwayRemovesTheAttributeAtOnce) {
+  start(policy_xml("kill", 80));
+  pause_io();
+  auto gone = sup_.on_event(
+      lifecycle("web1-dom", VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_MIGRATED), wall_,
+      now_);
+  EXPECT_TRUE(removes(gone, attr_));
 }
 
 TEST_F(RescueSupervisorTest, EveryNodeRedMovesNothingAndTheGuestResumesHere) {
