@@ -125,6 +125,9 @@ Result<RescuePrep> prepare_rescue(Context& ctx, virt::Hypervisor& hv, const std:
     // Marked before the swap: a swapped guest can no longer resume here,
     // and if this action dies half-way the target must still resume it.
     p.rescue_since = ctx.clock().wall_seconds();
+    // A record without the pause's time would be rewritten whole (mark
+    // lost) by the next monitor that sees the pause.
+    if (p.paused_since == 0) p.paused_since = p.rescue_since;
     if (auto w = write_ha_policy(hv, name, p, false); !w)
       return make_error(
           w.error().code,
