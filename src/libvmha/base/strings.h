@@ -21,6 +21,9 @@ std::optional<bool> parse_bool(std::string_view s);
 // Pacemaker-style durations: "90", "90s", "1500ms", "2m", "1h"; in ms.
 std::optional<int64_t> parse_duration_ms(std::string_view s);
 
+// Appends code point cp to out as UTF-8.
+void append_utf8(std::string& out, uint32_t cp);
+
 std::string join(const std::vector<std::string>& parts, std::string_view sep);
 
 }  // namespace vmha

@@ -130,4 +130,28 @@ Result<bool> Cib::set(const std::string& rsc, AttrSet set, const std::string& na
   return true;
 }
 
+Result<std::string> Cib::xml() {
+  xmlNode* out = nullptr;
+  int rc = as_cib(cib_)->cmds->query(as_cib(cib_), nullptr, &out, cib_sync_call | cib_scope_local);
+  if (rc != pcmk_ok) return cib_error("read the CIB", rc);
+  xmlBufferPtr buf = xmlBufferCreate();
+  xmlNodeDump(buf, out->doc, out, 0, 0);
+  std::string text(reinterpret_cast<const char*>(xmlBufferContent(buf)), xmlBufferLength(buf));
+  xmlBufferFree(buf);
+  free_xml(out);
+  return text;
+}
+
+Result<bool> Cib::create(const std::string& section, const std::string& element_xml) {
+  XmlDoc doc = parse_xml(element_xml, "element.xml");
+  xmlNode* el = doc ? xmlDocGetRootElement(doc.get()) : nullptr;
+  if (!el) return make_error(Errc::kInvalidArgument, "not an XML element: " + element_xml);
+  int rc = as_cib(cib_)->cmds->create(as_cib(cib_), section.c_str(), el, cib_sync_call);
+  // The CIB manager refuses an id it has already (a concurrent creator, or
+  // an earlier call): what the caller wanted is there.
+  if (rc == -ENOTUNIQ || rc == -EEXIST) return false;
+  if (rc != pcmk_ok) return cib_error("add " + xml_prop(el, "id") + " to " + section, rc);
+  return true;
+}
+
 }  // namespace vmha::cluster

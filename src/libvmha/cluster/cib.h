@@ -37,6 +37,13 @@ class Cib {
   Result<bool> set(const std::string& rsc, AttrSet set, const std::string& name,
                    const std::string& value);
 
+  // The whole CIB (configuration and status) as XML text.
+  Result<std::string> xml();
+  // Adds element_xml (one element with an id) to section ("constraints");
+  // returns false when an element of that id exists already (nothing is
+  // written then). kInvalidArgument when element_xml does not parse.
+  Result<bool> create(const std::string& section, const std::string& element_xml);
+
  private:
   explicit Cib(void* cib) : cib_(cib) {}
   void* cib_;  // cib_t*

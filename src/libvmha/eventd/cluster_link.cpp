@@ -27,4 +27,19 @@ bool ClusterLink::poll_maintenance(std::function<void(bool on)> on_value) {
   return true;
 }
 
+void ClusterLink::create_rescue_rule(const std::string& resource, Done done) {
+  reports_.submit([this, resource, done = std::move(done)] { done(calls_.create_rescue_rule(resource)); });
+}
+
+bool ClusterLink::poll_view(const std::vector<std::string>& resources,
+                            std::function<void(std::optional<cluster::ClusterView>)> on_view) {
+  if (view_in_flight_.exchange(true)) return false;
+  views_.submit([this, resources, on_view = std::move(on_view)] {
+    auto v = calls_.read_view(resources);
+    view_in_flight_ = false;
+    on_view(v ? std::optional<cluster::ClusterView>(std::move(*v)) : std::nullopt);
+  });
+  return true;
+}
+
 }  // namespace vmha::eventd

@@ -47,6 +47,7 @@ const char* how_of(Command::Kind k) {
     case Command::Kind::kRecordPauseTime: return "virDomainSetMetadata";
     case Command::Kind::kFailResource: return "controller fail request";
     case Command::Kind::kMarkStopped: return "CIB target-role";
+    case Command::Kind::kCreateRescueRule: return "CIB location constraint";
     default: return "";
   }
 }
@@ -72,6 +73,8 @@ struct Daemon::Impl {
   ClusterLink cluster{cluster_calls()};
   std::unique_ptr<virt::Hypervisor> hv;  // guest_worker's thread only
   Millis quorum_backoff{500};
+  bool wanted_view = false;
+  Millis view_asked_at{0};
 
   explicit Impl(Options o) : opt(std::move(o)), journal(opt), quorum([this](bool q) { on_quorum(q); }) {}
 
@@ -110,8 +113,36 @@ struct Daemon::Impl {
         case Command::Kind::kMarkStopped:
           cluster.mark_stopped(c.resource, [this, c](Status s) { report_action(c, s); });
           break;
+        case Command::Kind::kCreateRescueRule:
+          cluster.create_rescue_rule(c.resource, [this, c](Status s) {
+            report_action(c, s);
+            // The rule shows in the next read: take it now.
+            loop.post([this] { poll_view(true); });
+          });
+          break;
       }
     }
+    poll_view(false);
+  }
+
+  // Reads the CIB for rescue decisions while the supervisor wants it: at
+  // once when it starts wanting it (a guest just paused on red storage) or
+  // when told to, else at most once a second.
+  void poll_view(bool now_please) {
+    if (!sup || !sup->wants_cluster_view()) {
+      wanted_view = false;
+      return;
+    }
+    Millis t = loop.clock().now();
+    bool due = now_please || !wanted_view || t - view_asked_at >= Millis(1000);
+    wanted_view = true;
+    if (!due) return;
+    if (cluster.poll_view(sup->rescue_resources(), [this](std::optional<cluster::ClusterView> v) {
+          loop.post([this, v = std::move(v)] {
+            execute(sup->on_cluster_view(v, wall_s(), loop.clock().now()));
+          });
+        }))
+      view_asked_at = t;
   }
 
   // Runs on guest_worker: every call bounded by kCallTimeout.
@@ -163,6 +194,19 @@ struct Daemon::Impl {
     };
     calls.query_maintenance = [] {
       return cluster::AttrWriter::query(kMaintenanceAttr, "localhost", kCallTimeout);
+    };
+    calls.create_rescue_rule = [](const std::string& rsc) -> Status {
+      auto cib = cluster::Cib::connect();
+      if (!cib) return cib.error();
+      if (auto c = cib->create("constraints", cluster::rescue_rule_xml(rsc)); !c) return c.error();
+      return Unit{};
+    };
+    calls.read_view = [](const std::vector<std::string>& resources) -> Result<cluster::ClusterView> {
+      auto cib = cluster::Cib::connect();
+      if (!cib) return cib.error();
+      auto xml = cib->xml();
+      if (!xml) return xml.error();
+      return cluster::parse_cluster_view(*xml, resources);
     };
     return calls;
   }
@@ -260,8 +304,17 @@ struct Daemon::Impl {
     }, [this] { return sup->quorate(); });
     VMHA_TRY(storage->start());
     queries = std::make_unique<QueryServer>(
-        loop, opt.run_dir + "/eventd.sock", [this](const std::string& uri, const std::string& dom) {
+        loop, opt.run_dir + "/eventd.sock",
+        [this](const std::string& uri, const std::string& dom) {
           return uri == opt.uri ? sup->state_of(dom) : std::string("unknown");
+        },
+        [this](const std::vector<std::string>& f) {
+          // The resource agent's rows (a rescue's steps): kind, subject,
+          // what, how, outcome, detail.
+          auto kind = history::parse_kind(f[0]);
+          if (!kind || f[1].empty() || f[2].empty()) return false;
+          journal.record(*kind, f[1], f[2], f[3], f[4], f[5]);
+          return true;
         });
     mkdir(opt.run_dir.c_str(), 0755);
     VMHA_TRY(queries->start());

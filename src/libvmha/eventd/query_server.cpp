@@ -9,10 +9,12 @@
 #include <cstring>
 #include <sstream>
 
+#include "libvmha/base/strings.h"
+
 namespace vmha::eventd {
 
-QueryServer::QueryServer(Loop& loop, std::string path, Answer answer)
-    : loop_(loop), path_(std::move(path)), answer_(std::move(answer)) {}
+QueryServer::QueryServer(Loop& loop, std::string path, Answer answer, Record record)
+    : loop_(loop), path_(std::move(path)), answer_(std::move(answer)), record_(std::move(record)) {}
 
 QueryServer::~QueryServer() {
   for (auto& [fd, buf] : pending_) {
@@ -74,10 +76,17 @@ void QueryServer::serve(int fd) {
   if (!line && n > 0 && got.size() < 4096) return;  // wait for the rest
   std::string reply = "unknown\n";
   if (line) {
-    std::istringstream in(got.substr(0, got.find('\n')));
-    std::string verb, uri, domain;
-    in >> verb >> uri >> domain;
-    if (verb == "state" && !domain.empty()) reply = answer_(uri, domain) + "\n";
+    std::string request = got.substr(0, got.find('\n'));
+    std::vector<std::string> fields = split(request, '\t');
+    if (fields.size() == 7 && fields[0] == "journal") {
+      fields.erase(fields.begin());
+      reply = record_ && record_(fields) ? "ok\n" : "refused\n";
+    } else {
+      std::istringstream in(request);
+      std::string verb, uri, domain;
+      in >> verb >> uri >> domain;
+      if (verb == "state" && !domain.empty()) reply = answer_(uri, domain) + "\n";
+    }
   }
   // A client gone already (it gave up waiting) must not kill us with SIGPIPE.
   (void)!send(fd, reply.data(), reply.size(), MSG_NOSIGNAL | MSG_DONTWAIT);

@@ -14,6 +14,7 @@ const char* to_string(Command::Kind k) {
     case Command::Kind::kDestroy: return "destroy";
     case Command::Kind::kFailResource: return "fail-resource";
     case Command::Kind::kMarkStopped: return "mark-stopped";
+    case Command::Kind::kCreateRescueRule: return "create-rescue-rule";
     case Command::Kind::kJournal: return "journal";
   }
   return "unknown";
@@ -56,11 +57,17 @@ void Supervisor::publish_guests(std::vector<Command>& out) {
   std::map<std::string, std::string> want;
   for (const auto& [name, g] : guests_) {
     if (!g.policy || g.policy->resource.empty()) continue;
-    std::string value = shown_io_paused(g) ? "paused-io" : guest_attr_value(g.condition, g.shown_paused_for_quorum);
+    std::string value = !shown_io_paused(g)   ? guest_attr_value(g.condition, g.shown_paused_for_quorum)
+                        : g.rescue_requested ? cluster::kRescueValue
+                                             : "paused-io";
     // Two domains may name one resource (an old definition left after a
     // rename): a state to show wins over "nothing to show".
     std::string& slot = want[g.policy->resource];
     if (slot.empty()) slot = value;
+  }
+  for (const auto& rsc : rescued_away_) {
+    std::string& slot = want[rsc];
+    if (slot.empty()) slot = cluster::kRescueValue;
   }
   // A resource seen for the first time gets a removal too: an attribute left
   // by an earlier daemon for a guest that runs by now must go.
@@ -83,6 +90,7 @@ void Supervisor::publish_guests(std::vector<Command>& out) {
 }
 
 void Supervisor::publish_health(std::vector<Command>& out) {
+  evaluate_rescues(out);
   publish_guests(out);
   std::string storage = policy::to_string(storage_health());
   if (storage != published_storage_) {
@@ -128,6 +136,7 @@ void Supervisor::entered_io_pause(GuestView& g, int64_t now_wall_s, std::vector<
 std::vector<Command> Supervisor::on_event(const virt::DomainEvent& e, int64_t now_wall_s, Millis now) {
   std::vector<Command> out;
   now_ = now;
+  wall_now_s_ = now_wall_s;
   switch (e.kind) {
     case virt::EventKind::kConnected:
       libvirt_connected_ = true;
@@ -234,6 +243,7 @@ void Supervisor::on_lifecycle(const virt::DomainEvent& e, int64_t now_wall_s, Mi
     if (g.policy) g.policy->paused_since = 0;
   }
   if (e.event != VIR_DOMAIN_EVENT_STOPPED) return;
+  if (e.detail == VIR_DOMAIN_EVENT_STOPPED_MIGRATED) rescue_left(g, out);
   g.paused_since = 0;
   bool ours = g.policy && opt_.agent_is_stopping && opt_.agent_is_stopping(g.policy->resource);
   journal(out, e.domain, "stopped", how + (ours ? " (by the resource agent)" : ""));
@@ -295,6 +305,7 @@ std::vector<Command> Supervisor::on_policy(const std::string& domain,
                                            std::optional<virt::HaPolicy> policy,
                                            int64_t now_wall_s) {
   std::vector<Command> out;
+  wall_now_s_ = now_wall_s;
   auto it = guests_.find(domain);
   if (it == guests_.end()) return out;
   GuestView& g = it->second;
@@ -330,6 +341,7 @@ std::vector<Command> Supervisor::on_maintenance(bool on) {
 std::vector<Command> Supervisor::tick(int64_t now_wall_s, Millis now) {
   std::vector<Command> out;
   now_ = now;
+  wall_now_s_ = now_wall_s;
   if (!libvirt_connected_ && libvirt_lost_at_ && now - *libvirt_lost_at_ >= opt_.libvirt_grace) {
     std::string want = maintenance_ ? "green" : "red";
     if (published_libvirt_ != want) {
@@ -355,8 +367,12 @@ std::vector<Command> Supervisor::tick(int64_t now_wall_s, Millis now) {
         out.push_back({Command::Kind::kFailResource, name, g.policy->resource, "",
                        "killed after kill_paused_after"});
         g.condition = virt::Condition::kAbsent;
+        g.rescue_requested = false;
         break;
       case policy::GuestAction::kResume: {
+        // Its disks are on stand-ins (a rescue began): a resume here only
+        // pauses it again, and would wait on the migration's job.
+        if (g.policy->rescue_since > 0) break;
         auto last = last_resume_try_.find(name);
         if (last != last_resume_try_.end() && now - last->second < opt_.resume_retry)
           break;

@@ -9,10 +9,12 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "libvmha/base/clock.h"
+#include "libvmha/cluster/cluster_view.h"
 #include "libvmha/policy/guest_actions.h"
 #include "libvmha/policy/storage_health.h"
 #include "libvmha/virt/condition.h"
@@ -26,8 +28,10 @@ inline constexpr const char* kLibvirtHealthAttr = "#health-vmha-libvirt";
 inline constexpr const char* kPausedCountAttr = "vmha-paused-io";
 inline constexpr const char* kMaintenanceAttr = "vmha-maintenance";
 // Per HA guest that is on this node but not running normally: "vmha-guest-"
-// + its resource id = paused-io | paused-quorum | paused | crashed |
-// pmsuspended; removed once it runs again or is gone.
+// + its resource id (cluster::guest_attribute) = paused-io | rescue |
+// paused-quorum | paused | crashed | pmsuspended; removed once it runs again
+// or is gone. "rescue": paused on I/O errors and to be moved elsewhere (see
+// policy/rescue.h; the rule cluster::rescue_rule_xml keeps it off this node).
 inline constexpr const char* kGuestAttrPrefix = "vmha-guest-";
 
 // The value of a guest's kGuestAttrPrefix attribute ("": none).
@@ -59,6 +63,7 @@ struct Command {
     kDestroy,
     kFailResource,      // tell the controller the resource failed here
     kMarkStopped,       // target-role=Stopped for the resource
+    kCreateRescueRule,  // add cluster::rescue_rule_xml(resource) to the CIB
     kJournal,           // a detection worth recording
   };
   Kind kind;
@@ -86,6 +91,14 @@ class Supervisor {
   // Deadlines, retries and the libvirt grace period; call about once a second.
   std::vector<Command> tick(int64_t now_wall_s, Millis now);
 
+  // The cluster as the CIB showed it (nullopt: it could not be read), for
+  // rescue decisions. Wanted, about once a second, while a guest here may
+  // need a rescue; of the resources rescue_resources() names.
+  std::vector<Command> on_cluster_view(std::optional<cluster::ClusterView> view, int64_t now_wall_s,
+                                       Millis now);
+  bool wants_cluster_view() const;
+  std::vector<std::string> rescue_resources() const;
+
   // The answer to a monitor's question "is domain running?", from the event
   // stream: "running", "other <condition>", or "unknown" while libvirtd is
   // not connected (the asker must then ask libvirt itself).
@@ -109,6 +122,10 @@ class Supervisor {
     Millis resumed_at{0};
     // The last resume did not hold (paused again within resume_settle).
     bool resume_failed = false;
+    // Its rescue is asked for (the guest attribute says "rescue").
+    bool rescue_requested = false;
+    std::string rescue_reason;  // the last decision's reason, journalled when it changes
+    std::optional<Millis> rule_asked_at;
   };
   const std::map<std::string, GuestView>& guests() const { return guests_; }
   bool quorate() const { return quorate_; }
@@ -133,6 +150,14 @@ class Supervisor {
   // still-failing storage do not flap every attribute twice a second (the
   // first resume after a pause clears them at once).
   bool shown_io_paused(const GuestView& g) const;
+  // A guest whose rescue may be due: paused on I/O, its resource known,
+  // not leave_paused, this node red or the guest committed to leave.
+  bool rescue_candidate(const GuestView& g) const;
+  // Re-decides every guest's rescue; publish_health() runs it first, so
+  // every input (storage, quorum, maintenance, policy, the view) counts at once.
+  void evaluate_rescues(std::vector<Command>& out);
+  // A guest whose rescue was asked left this node by migration.
+  void rescue_left(const GuestView& g, std::vector<Command>& out);
 
   SupervisorOptions opt_;
   std::map<std::string, GuestView> guests_;
@@ -148,6 +173,16 @@ class Supervisor {
   bool libvirt_connected_ = false;
   std::optional<Millis> libvirt_lost_at_;
   Millis now_{0};  // the latest time on_event() or tick() was given
+  int64_t wall_now_s_ = 0;  // likewise, wall-clock seconds
+  std::optional<cluster::ClusterView> view_;
+  bool view_failed_ = false;  // the last read of the CIB failed (not merely none yet)
+  // Resources rescued off this node: their guest attribute stays "rescue"
+  // (so the rule keeps them off) until this node's storage is green again.
+  // Removing it as the guest leaves would change the CIB between
+  // Pacemaker's migrate_to and migrate_from: the new transition then finds
+  // a partial migration and the source no longer banned, and it may stop
+  // the guest on both nodes and boot it afresh.
+  std::set<std::string> rescued_away_;
 };
 
 }  // namespace vmha::eventd

@@ -38,6 +38,8 @@ DiskSource parse_disk(xmlXPathContext* ctx, xmlNode* disk) {
   d.type = xml_prop(disk, "type");
   auto targets = select(ctx, "target", disk);
   if (!targets.empty()) d.target = xml_prop(targets[0], "dev");
+  auto aliases = select(ctx, "alias", disk);
+  if (!aliases.empty()) d.alias = xml_prop(aliases[0], "name");
   auto sources = select(ctx, "source", disk);
   if (sources.empty()) return d;
   xmlNode* src = sources[0];

@@ -11,6 +11,7 @@ namespace vmha::virt {
 
 struct DiskSource {
   std::string target;    // e.g. "vda"
+  std::string alias;     // libvirt's device alias in a live definition, e.g. "virtio-disk0"
   std::string type;      // file | block | network | volume
   std::string path;      // file or block device
   std::string protocol;  // for network disks, e.g. "nbd"

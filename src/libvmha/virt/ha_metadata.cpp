@@ -38,7 +38,8 @@ std::string to_xml(const HaPolicy& p) {
   return "<ha resource=\"" + xml_escape(p.resource) + "\" resume-behavior=\"" +
          to_string(p.resume) + "\" kill-paused-after=\"" + std::to_string(p.kill_paused_after_s) +
          "\" guest-shutdown=\"" + to_string(p.guest_shutdown) + "\" paused-since=\"" +
-         std::to_string(p.paused_since) + "\"/>";
+         std::to_string(p.paused_since) + "\"" +
+         (p.rescue_since ? " rescue-since=\"" + std::to_string(p.rescue_since) + "\"" : "") + "/>";
 }
 
 Result<HaPolicy> parse_ha_policy(std::string_view xml) {
@@ -57,6 +58,7 @@ Result<HaPolicy> parse_ha_policy(std::string_view xml) {
   p.guest_shutdown = *gs;
   p.kill_paused_after_s = *kp;
   p.paused_since = parse_int(xml_prop(root, "paused-since")).value_or(0);
+  p.rescue_since = parse_int(xml_prop(root, "rescue-since")).value_or(0);
   return p;
 }
 

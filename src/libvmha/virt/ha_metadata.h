@@ -30,6 +30,11 @@ struct HaPolicy {
   // Wall-clock seconds when the guest was first seen paused on an I/O error;
   // 0 while it is not paused. Kept here so the deadline survives agent calls.
   int64_t paused_since = 0;
+  // Wall-clock seconds when the agent's migrate_to moved the guest, paused
+  // on an I/O error, off dead storage for a rescue; 0 otherwise. It travels
+  // with the domain, and tells migrate_from on the target to resume it (a
+  // guest paused for any other reason is left paused).
+  int64_t rescue_since = 0;
 };
 
 // The element libvirt stores (without namespace declaration; libvirt adds it).

@@ -1,5 +1,6 @@
 #include "libvmha/virt/hypervisor.h"
 
+#include <libvirt/libvirt-qemu.h>
 #include <libvirt/libvirt.h>
 #include <libvirt/virterror.h>
 
@@ -184,6 +185,21 @@ Status Hypervisor::restore(const std::string& path) {
   return call<Unit>("restore " + path, [this, path]() -> Status {
     if (virDomainRestore(as_conn(conn_), path.c_str()) < 0) return last_error("restore " + path);
     return Unit{};
+  });
+}
+
+Result<std::string> Hypervisor::qemu_monitor_command(const std::string& name,
+                                                     const std::string& command) {
+  return call<std::string>("QEMU monitor of " + name, [this, name, command]() -> Result<std::string> {
+    DomainHandle h;
+    h.d = virDomainLookupByName(as_conn(conn_), name.c_str());
+    if (!h.d) return last_error("look up " + name);
+    char* reply = nullptr;
+    if (virDomainQemuMonitorCommand(h.d, command.c_str(), &reply, VIR_DOMAIN_QEMU_MONITOR_COMMAND_DEFAULT) < 0)
+      return last_error("QEMU monitor of " + name);
+    std::string out(reply ? reply : "");
+    free(reply);
+    return out;
   });
 }
 

@@ -63,6 +63,11 @@ class Hypervisor {
                       const std::string& prefix, const std::string& ns_uri, bool also_config);
   Status save(const std::string& name, const std::string& path);
   Status restore(const std::string& path);
+  // One QMP command (JSON text) to the domain's QEMU through libvirt-qemu's
+  // pass-through, for what libvirt has no API for; returns QEMU's reply as
+  // JSON text, an error reply included. libvirt marks the domain tainted
+  // (custom-monitor) from the first use on.
+  Result<std::string> qemu_monitor_command(const std::string& name, const std::string& command);
   // Round trips through QEMU's monitor: block statistics of each disk target.
   Status probe_qemu_monitor(const std::string& name, const std::vector<std::string>& disk_targets);
   // Asks the QEMU guest agent for the guest's time.

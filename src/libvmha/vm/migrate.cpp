@@ -2,6 +2,7 @@
 #include "libvmha/base/strings.h"
 #include "libvmha/vm/actions.h"
 #include "libvmha/vm/ha_record.h"
+#include "libvmha/vm/rescue.h"
 #include "libvmha/vm/utilization.h"
 
 namespace vmha::vm {
@@ -35,6 +36,8 @@ ActionResult migrate_to(Context& ctx) {
   auto st = (*hv)->state(name);
   if (!st) return {ocf::Rc::kErrGeneric, st.error().message};
   if (!st->active) return {ocf::Rc::kErrGeneric, "domain " + name + " is not running here"};
+  auto rescue = prepare_rescue(ctx, **hv, name, *st);
+  if (!rescue) return {ocf::Rc::kErrGeneric, rescue.error().message};
   virt::MigrateOptions o;
   o.dest_uri = remote_uri(ctx.cfg(), target);
   o.migrate_uri = replace_node(ctx.cfg().migrateuri, target);
@@ -43,8 +46,9 @@ ActionResult migrate_to(Context& ctx) {
   o.persistent = ctx.cfg().persistent;
   log::info("migrating " + name + " to " + o.dest_uri);
   (*hv)->set_call_timeout(ctx.deadline().remaining());
-  if (auto m = (*hv)->migrate(name, o); !m)
-    return {ocf::Rc::kErrGeneric, "migration of " + name + " to " + target + " failed: " + m.error().message};
+  auto m = (*hv)->migrate(name, o);
+  rescue_migrated(ctx, name, *rescue, m);
+  if (!m) return {ocf::Rc::kErrGeneric, "migration of " + name + " to " + target + " failed: " + m.error().message};
   ctx.forget_running();
   return {ocf::Rc::kSuccess, "domain " + name + " migrated to " + target};
 }
@@ -57,11 +61,13 @@ ActionResult migrate_from(Context& ctx) {
   auto st = (*hv)->state(name);
   if (!st) return {ocf::Rc::kErrGeneric, st.error().message};
   if (!st->active) return {ocf::Rc::kErrGeneric, "domain " + name + " did not arrive on this node"};
+  auto rescued = finish_rescue(ctx, **hv, name);
+  if (!rescued) return {ocf::Rc::kErrGeneric, rescued.error().message};
   if (auto w = write_ha_policy(**hv, name, ctx.cfg().policy, ctx.cfg().persistent); !w)
     log::warning("cannot record the HA policy: " + w.error().message);
   ctx.remember_running(name);
   update_utilization(ctx, *st);
-  return {ocf::Rc::kSuccess, "domain " + name + " arrived"};
+  return {ocf::Rc::kSuccess, "domain " + name + " arrived" + (rescued->empty() ? "" : ", " + *rescued)};
 }
 
 }  // namespace vmha::vm

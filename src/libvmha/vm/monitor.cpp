@@ -8,6 +8,7 @@
 #include "libvmha/vm/actions.h"
 #include "libvmha/vm/deep_check.h"
 #include "libvmha/vm/ha_record.h"
+#include "libvmha/vm/settle.h"
 #include "libvmha/vm/utilization.h"
 
 namespace vmha::vm {
@@ -59,20 +60,6 @@ void clear_paused_since(Context& ctx, virt::Hypervisor& hv, const std::string& n
   (void)write_ha_policy(hv, name, p, false);
 }
 
-// A resume "works" even when the disk still fails: the guest pauses again
-// at its next write. Watch it for a moment before calling it running, so a
-// monitor never reports 0 for a guest that is about to stop again.
-bool stays_running(Context& ctx, virt::Hypervisor& hv, const std::string& name) {
-  constexpr Millis kSettle{1000}, kStep{100};
-  Deadline settle(ctx.clock(), kSettle);
-  for (;;) {
-    auto s = hv.state(name);
-    if (!s || virt::classify(s->state, s->reason) != virt::Condition::kRunning) return false;
-    if (settle.expired()) return true;
-    ctx.clock().sleep_for(kStep);
-  }
-}
-
 // vmha-eventd listens on this node: a unix socket accepts or refuses at
 // once, whether or not anyone then reads.
 bool eventd_listens(const Context& ctx) {
@@ -89,7 +76,7 @@ ActionResult follow_up(Context& ctx, virt::Hypervisor& hv, const std::string& na
       // which the guest is never resumed).
       if (eventd_listens(ctx)) return {v.rc, v.reason + "; vmha-eventd decides when to resume it"};
       if (!hv.resume(name)) break;
-      if (!stays_running(ctx, hv, name))
+      if (!stays_running(ctx.clock(), hv, name, Millis(1000)))
         return {v.rc, v.reason + "; resumed, but it paused again"};
       clear_paused_since(ctx, hv, name);
       return {ocf::Rc::kSuccess, "resumed after an I/O error pause"};

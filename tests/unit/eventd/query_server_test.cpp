@@ -2,6 +2,10 @@
 // ones do: one that gives up before the answer, one that is slow to ask.
 #include "libvmha/eventd/query_server.h"
 
+#include <mutex>
+
+#include "libvmha/eventd/journal_client.h"
+
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -45,9 +49,16 @@ class QueryServerTest : public ::testing::Test {
  protected:
   void SetUp() override {
     path_ = dir_.path() + "/eventd.sock";
-    server_ = std::make_unique<QueryServer>(loop_, path_, [](const std::string&, const std::string& dom) {
-      return dom == "g1" ? std::string("running") : std::string("other absent");
-    });
+    server_ = std::make_unique<QueryServer>(
+        loop_, path_,
+        [](const std::string&, const std::string& dom) {
+          return dom == "g1" ? std::string("running") : std::string("other absent");
+        },
+        [this](const std::vector<std::string>& fields) {
+          std::lock_guard lock(mu_);
+          rows_.push_back(fields);
+          return fields[1] != "refuse-me";
+        });
     ASSERT_TRUE(server_->start());
     thread_ = std::thread([this] { loop_.run(); });
   }
@@ -57,7 +68,14 @@ class QueryServerTest : public ::testing::Test {
     server_.reset();
   }
 
+  std::vector<std::vector<std::string>> rows() {
+    std::lock_guard lock(mu_);
+    return rows_;
+  }
+
   testing::TempDir dir_{"vmha-query"};
+  std::mutex mu_;
+  std::vector<std::vector<std::string>> rows_;
   Loop loop_{system_clock()};
   std::string path_;
   std::unique_ptr<QueryServer> server_;
@@ -83,6 +101,38 @@ TEST_F(QueryServerTest, AnEarlierClientsDropTimerSparesALaterClientOnTheSameFd) 
   int fd = connect_to(path_);
   std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   EXPECT_EQ(exchange(fd, "state qemu:///system g2\n"), "other absent\n");
+}
+
+TEST_F(QueryServerTest, TakesJournalRowsFromTheAgent) {
+  history::Entry e;
+  e.kind = history::Kind::kAction;
+  e.subject = "web1";
+  e.what = "rescue: disks moved\tto stand-ins";
+  e.how = "QMP";
+  e.outcome = "";
+  e.detail = std::string(5000, 'x') + "\nend";
+  std::string line = journal_request(e);
+  EXPECT_EQ(line.find('\n'), line.size() - 1);
+  EXPECT_LT(line.size(), 4096u) << "within the server's limit";
+  ASSERT_TRUE(journal_via_eventd(path_, e).ok());
+  auto got = rows();
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0], (std::vector<std::string>{"action", "web1", "rescue: disks moved to stand-ins", "QMP", "",
+                                              std::string(kMaxJournalDetail, 'x')}));
+  e.subject = "refuse-me";
+  auto r = journal_via_eventd(path_, e);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kConflict);
+  // A line with the wrong number of fields is not a journal row.
+  EXPECT_EQ(exchange(connect_to(path_), "journal\taction\tweb1\n"), "unknown\n");
+  EXPECT_EQ(rows().size(), 2u);
+}
+
+TEST(JournalClient, NoDaemonIsUnreachable) {
+  testing::TempDir dir{"vmha-query-none"};
+  auto r = journal_via_eventd(dir.path() + "/eventd.sock", history::Entry{});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, Errc::kUnreachable);
 }
 
 }  // namespace

@@ -1,5 +1,7 @@
 #include "libvmha/eventd/supervisor.h"
 
+#include "supervisor_commands.h"
+
 #include <gtest/gtest.h>
 #include <libvirt/libvirt.h>
 
@@ -7,8 +9,6 @@
 
 namespace vmha::eventd {
 namespace {
-
-using K = Command::Kind;
 
 std::string policy_xml(const char* behavior, int kill_after, const char* shutdown = "restart",
                        const char* resource = nullptr) {
@@ -18,47 +18,6 @@ std::string policy_xml(const char* behavior, int kill_after, const char* shutdow
   p.kill_paused_after_s = kill_after;
   p.guest_shutdown = *virt::parse_guest_shutdown(shutdown);
   return virt::to_xml(p);
-}
-
-virt::DomainSnapshot running(const std::string& name, std::optional<std::string> meta) {
-  virt::DomainSnapshot d;
-  d.name = name;
-  d.state = VIR_DOMAIN_RUNNING;
-  d.reason = VIR_DOMAIN_RUNNING_BOOTED;
-  d.active = true;
-  d.ha_metadata = std::move(meta);
-  return d;
-}
-
-virt::DomainEvent lifecycle(const std::string& name, int event, int detail) {
-  virt::DomainEvent e;
-  e.kind = virt::EventKind::kLifecycle;
-  e.domain = name;
-  e.event = event;
-  e.detail = detail;
-  if (auto s = virt::state_after(event, detail)) {
-    e.has_state = true;
-    e.state = s->first;
-    e.reason = s->second;
-  }
-  return e;
-}
-
-std::vector<Command> of(const std::vector<Command>& cs, K kind) {
-  std::vector<Command> out;
-  std::copy_if(cs.begin(), cs.end(), std::back_inserter(out), [&](const Command& c) { return c.kind == kind; });
-  return out;
-}
-
-std::optional<std::string> attr(const std::vector<Command>& cs, const std::string& name) {
-  std::optional<std::string> v;
-  for (const auto& c : cs)
-    if (c.kind == K::kSetAttr && c.name == name) v = c.value;
-  return v;
-}
-
-bool removes(const std::vector<Command>& cs, const std::string& name) {
-  return std::any_of(cs.begin(), cs.end(), [&](const Command& c) { return c.kind == K::kRemoveAttr && c.name == name; });
 }
 
 std::vector<std::string> journalled(const std::vector<Command>& cs, const std::string& domain) {

@@ -9,7 +9,7 @@ TEST(DomainXml, ReadsNameDisksAndAgent) {
   auto c = parse_domain_xml(R"(<domain type='qemu'>
     <name>web1</name><uuid>11111111-2222-3333-4444-555555555555</uuid>
     <devices>
-      <disk type='file' device='disk'><source file='/var/lib/a.img'/><target dev='vda'/></disk>
+      <disk type='file' device='disk'><source file='/var/lib/a.img'/><target dev='vda'/><alias name='virtio-disk0'/></disk>
       <disk type='network' device='disk'>
         <source protocol='nbd' name='exp'><host transport='unix' socket='/run/nbd.sock'/></source>
         <target dev='vdb'/></disk>
@@ -23,6 +23,8 @@ TEST(DomainXml, ReadsNameDisksAndAgent) {
   ASSERT_EQ(c->disks.size(), 3u);
   EXPECT_EQ(c->disks[0].path, "/var/lib/a.img");
   EXPECT_EQ(c->disks[0].target, "vda");
+  EXPECT_EQ(c->disks[0].alias, "virtio-disk0");
+  EXPECT_EQ(c->disks[1].alias, "");
   EXPECT_EQ(c->disks[1].socket, "/run/nbd.sock");
   EXPECT_EQ(c->disks[1].protocol, "nbd");
   EXPECT_EQ(c->disks[2].host, "10.0.0.1");

@@ -19,6 +19,17 @@ TEST(HaMetadata, RoundTrips) {
   EXPECT_EQ(back->kill_paused_after_s, 17);
   EXPECT_EQ(back->guest_shutdown, GuestShutdown::kStop);
   EXPECT_EQ(back->paused_since, 1700000123);
+  EXPECT_EQ(back->rescue_since, 0);
+}
+
+TEST(HaMetadata, TheRescueMarkRoundTripsAndIsAbsentWhenUnset) {
+  HaPolicy p;
+  p.resource = "r";
+  EXPECT_EQ(to_xml(p).find("rescue-since"), std::string::npos);
+  p.rescue_since = 1700000456;
+  auto back = parse_ha_policy(to_xml(p));
+  ASSERT_TRUE(back.ok()) << back.error().message;
+  EXPECT_EQ(back->rescue_since, 1700000456);
 }
 
 TEST(HaMetadata, ReadsWhatLibvirtReturnsWithNamespace) {

@@ -31,6 +31,8 @@ mount --bind "$w/etc" /etc/libvirt
 # The QEMU driver looks up the libvirt-qemu user before reading qemu.conf.
 mount --bind "$w/passwd" /etc/passwd
 mount --bind "$w/group" /etc/group
+# Names of the other daemons, for peer-to-peer migration to qemu+tcp://NAME.
+if [[ -f $w/hosts ]]; then mount --bind "$w/hosts" /etc/hosts; fi
 
 exec /usr/bin/python3 "$(dirname "$0")/subreaper.py" "$parent" -- \
     /usr/sbin/libvirtd --listen --pid-file /run/libvirt/libvirtd.pid

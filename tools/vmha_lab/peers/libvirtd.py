@@ -44,8 +44,11 @@ class PrivateLibvirtd(proc.Peer):
 
     uri = "qemu:///system"  # valid inside the namespace: see ns_cmd()
 
-    def __init__(self, name, listen_addr="127.0.0.2", migration_ports=(49200, 49215)):
+    def __init__(self, name, listen_addr="127.0.0.2", migration_ports=(49200, 49215), hosts=None):
+        """hosts: {name: address} the daemon resolves besides the machine's
+        /etc/hosts (cluster node names, for qemu+tcp://NODE/system)."""
         self.name = name
+        self.hosts = dict(hosts or {})
         self.listen_addr = listen_addr
         self.migration_ports = migration_ports
         self.tcp_uri = f"qemu+tcp://{listen_addr}/system"
@@ -95,6 +98,12 @@ migration_port_max = {self.migration_ports[1]}
         for name, text in conf.items():
             with open(self._host_path("etc", name), "w") as f:
                 f.write(text)
+        if self.hosts:
+            with open("/etc/hosts") as f:
+                machine = f.read()
+            with open(self._host_path("hosts"), "w") as f:
+                f.write(machine.rstrip("\n") + "\n" +
+                        "".join(f"{addr} {name}\n" for name, addr in self.hosts.items()))
         _with_qemu_account("/etc/passwd", self._host_path("passwd"),
                            lambda i: f"{QEMU_USER}:x:{i}:{i}:Libvirt Qemu:/var/lib/libvirt:"
                                      "/usr/sbin/nologin")
