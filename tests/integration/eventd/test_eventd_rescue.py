@@ -23,13 +23,14 @@ import time
 import unittest
 import xml.etree.ElementTree as ET
 
-from vmha_harness import disk, proc
-from vmha_harness.cluster import Cluster
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.guest_image import GuestImage
+from vmha_harness import checks
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.cluster import Cluster
+from vmha_lab.peers.domain_xml import domain_xml
+from vmha_lab.peers.guest_image import GuestImage
 from vmha_harness.hangdisk import HangableDisk
-from vmha_harness.libvirtd import PrivateLibvirtd
-from vmha_harness.nbd import NbdExport
+from vmha_lab.peers.libvirtd import PrivateLibvirtd
+from vmha_lab.peers.nbd import NbdExport
 
 NAME = "rsq"
 GUEST = "g1"
@@ -42,7 +43,7 @@ def log(msg):
 
 
 def wait(what, predicate, timeout=30, interval=0.05):
-    return proc.expect_within(what, predicate, timeout, interval)
+    return checks.expect_within(what, predicate, timeout, interval)
 
 
 class Side:

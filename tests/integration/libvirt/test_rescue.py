@@ -21,10 +21,10 @@ import tempfile
 import time
 
 from agent_fixture import AgentTestCase, agent_path, wait
-from vmha_harness import disk, proc
-from vmha_harness.domain_xml import domain_xml
-from vmha_harness.libvirtd import PrivateLibvirtd
-from vmha_harness.nbd import NbdExport
+from vmha_lab.peers import disk, proc
+from vmha_lab.peers.domain_xml import domain_xml
+from vmha_lab.peers.libvirtd import PrivateLibvirtd
+from vmha_lab.peers.nbd import NbdExport
 
 NBD_DIR = "/run/vmha-nbd"  # inside each daemon's namespace
 
