@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Times fence_vmha_ipmi against fence_ipmilan (status, and reboot with the
-same power_wait) on one ipmi_sim, and fence_vmha_disk against fence_sbd
+"""Times fence_vmha_ipmi against fence_ipmilan (status; reboot with the same
+power_wait, and reboot with each agent's defaults; status of a BMC that does
+not answer) on one ipmi_sim, and fence_vmha_disk against fence_sbd
 (status, list) on one sbd loop device. Calls alternate between the two
 agents so that drift on the machine hits both alike. Both get their options
 on stdin, as Pacemaker gives them.
@@ -9,6 +10,7 @@ on stdin, as Pacemaker gives them.
 
 import argparse
 import os
+import signal
 import statistics
 import sys
 import time
@@ -57,7 +59,21 @@ def bench_ipmi(args):
                          ([VMHA_IPMI], dict(ours, action="reboot", **wait)),
                          (["/usr/sbin/fence_ipmilan"], dict(theirs, action="reboot", **wait)),
                          args.reboot_rounds)
-        return status, reboot
+        login = {"ip": bmc.addr, "username": bmc.username, "password": bmc.password}
+        defaults = compare("ipmi reboot (each agent's defaults)",
+                           ([VMHA_IPMI], dict(login, action="reboot")),
+                           (["/usr/sbin/fence_ipmilan"], dict(login, action="reboot")),
+                           args.reboot_rounds)
+        # A BMC that stopped answering (ipmi_sim frozen, its port still bound).
+        os.kill(bmc.pid, signal.SIGSTOP)
+        try:
+            dead = compare("ipmi status of a silent BMC (each agent's defaults)",
+                           ([VMHA_IPMI], dict(login, action="status")),
+                           (["/usr/sbin/fence_ipmilan"], dict(login, action="status")),
+                           args.dead_rounds, want=range(1, 256))
+        finally:
+            os.kill(bmc.pid, signal.SIGCONT)
+        return status, reboot, defaults, dead
 
 
 def bench_disk(args):
@@ -78,12 +94,17 @@ def main():
     p.add_argument("--rounds", type=int, default=20)
     p.add_argument("--reboot-rounds", type=int, default=5)
     p.add_argument("--power-wait", default="1")
+    p.add_argument("--dead-rounds", type=int, default=3)
     args = p.parse_args()
-    (ist, ithe), (irb, irbthe) = bench_ipmi(args)
+    (ist, ithe), (irb, irbthe), (idf, idfthe), (idd, iddthe) = bench_ipmi(args)
     (dst, dthe), (dls, dlsthe) = bench_disk(args)
     print("summary (median per call, vmha vs fence-agents):")
     print(f"  ipmi status  {ist:8.1f} ms vs {ithe:8.1f} ms  {ithe / ist:6.1f}x (goal >= 10x)")
     print(f"  ipmi reboot  {irb:8.1f} ms vs {irbthe:8.1f} ms  {irbthe / irb:6.2f}x (goal >= 1x)")
+    print(f"  ipmi reboot, defaults  {idf:8.1f} ms vs {idfthe:8.1f} ms  {idfthe / idf:6.1f}x "
+          "(goal >= 10x)")
+    print(f"  ipmi status, silent BMC  {idd:8.1f} ms vs {iddthe:8.1f} ms  "
+          f"(goal: failure reported within 1500 ms)")
     print(f"  disk status  {dst:8.1f} ms vs {dthe:8.1f} ms  {dthe / dst:6.1f}x (goal >= 5x)")
     print(f"  disk list    {dls:8.1f} ms vs {dlsthe:8.1f} ms  {dlsthe / dls:6.1f}x (goal >= 5x)")
 

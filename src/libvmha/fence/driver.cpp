@@ -24,13 +24,15 @@ bool fatal(const Error& e) {
          e.code == Errc::kNotConfigured || e.code == Errc::kInternal;
 }
 
+constexpr Millis kFirstStatusPause{25};
+
 // Waits power_wait, then polls status until it reads `want` or power_timeout
 // passes.
 Status confirm(PowerState want, const DriverTiming& t, PowerDevice& device, Clock& clock) {
   clock.sleep_for(t.power_wait);
   Deadline deadline(clock, t.power_timeout);
   std::string last = "it still reported the old state";
-  while (true) {
+  for (int n = 0;; ++n) {
     auto s = device.status();
     if (s && *s == want) return ok_status();
     if (!s) {
@@ -42,7 +44,8 @@ Status confirm(PowerState want, const DriverTiming& t, PowerDevice& device, Cloc
                                           " within power_timeout (" + secs(t.power_timeout) +
                                           "): " + last + "; raise power_timeout if it is slow");
     }
-    clock.sleep_for(std::max(Millis(1), std::min(t.status_sleep, deadline.remaining())));
+    clock.sleep_for(std::max(Millis(1), std::min(status_pause(n, t.status_sleep),
+                                                  deadline.remaining())));
   }
 }
 
@@ -80,6 +83,12 @@ Result<int> reboot(Method method, std::optional<PowerState> before, const Driver
 }
 
 }  // namespace
+
+Millis status_pause(int n, Millis status_sleep) {
+  Millis pause = kFirstStatusPause;
+  for (int i = 0; i < n && pause < status_sleep; ++i) pause *= 2;
+  return std::max(Millis(1), std::min(pause, status_sleep));
+}
 
 Result<int> run_action(Action action, Method method, const DriverTiming& timing,
                        PowerDevice& device, Clock& clock, std::ostream& out) {

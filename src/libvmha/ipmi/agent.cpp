@@ -74,6 +74,9 @@ Result<SessionParams> session_params(const fence::Options& o,
   auto timeout = o.seconds("login_timeout");
   if (!timeout) return timeout.error();
   p.timeout = *timeout;
+  auto reach = o.seconds("reach_timeout");
+  if (!reach) return reach.error();
+  p.reach_timeout = *reach;
   return p;
 }
 

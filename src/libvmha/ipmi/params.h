@@ -27,6 +27,9 @@ struct SessionParams {
   AuthType auth = AuthType::kMd5;
   // Bounds the session set-up and each command (libfreeipmi's session timeout).
   Millis timeout{5'000};
+  // The BMC must answer a presence ping within this before a log-in is
+  // tried (0: no ping); see ping.h.
+  Millis reach_timeout{1'000};
 
   std::string bmc_name() const { return "BMC " + host + ":" + std::to_string(port); }
 };

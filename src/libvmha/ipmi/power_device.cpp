@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "libvmha/ipmi/ping.h"
+
 namespace vmha::ipmi {
 
 IpmiPowerDevice::~IpmiPowerDevice() {
@@ -10,6 +12,12 @@ IpmiPowerDevice::~IpmiPowerDevice() {
 
 Result<Session*> IpmiPowerDevice::session() {
   if (!session_) {
+    // Once a run: a BMC that answered once is worth a whole login_timeout
+    // on a later hiccup.
+    if (!pinged_ && params_.reach_timeout.count() > 0) {
+      VMHA_TRY(ping(params_.host, params_.port, params_.reach_timeout, kPingInterval));
+    }
+    pinged_ = true;
     auto s = Session::open(params_);
     if (!s) return s.error();
     session_.emplace(std::move(*s));

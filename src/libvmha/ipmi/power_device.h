@@ -1,5 +1,6 @@
-// A BMC as a fence::PowerDevice: logs in on first use and again after any
-// failed command, so a poll after a BMC hiccup starts from a fresh session.
+// A BMC as a fence::PowerDevice: pings it and logs in on first use, and logs
+// in again after any failed command, so a poll after a BMC hiccup starts from
+// a fresh session.
 #pragma once
 
 #include <optional>
@@ -27,8 +28,12 @@ class IpmiPowerDevice : public fence::PowerDevice {
   Result<Session*> session();
   Status control(ChassisControl c);
 
+  // A ping lost on a LAN is sent again this soon.
+  static constexpr Millis kPingInterval{250};
+
   SessionParams params_;
   std::optional<Session> session_;
+  bool pinged_ = false;
 };
 
 }  // namespace vmha::ipmi

@@ -6,6 +6,7 @@ case with its exit code and one clear message. Also checks the password
 never shows in the agent's argv, environment or output."""
 
 import os
+import signal
 import subprocess
 import time
 import unittest
@@ -213,24 +214,60 @@ class FenceIpmi(unittest.TestCase):
         # A suite libfreeipmi does not implement is a configuration error.
         self.assertFailsWith(self.agent(action="status", cipher="4"), 2, "cipher '4'")
 
-    def test_dead_bmc_fails_within_login_timeout(self):
+    def freeze_bmc(self):
+        """A BMC that stops answering (hung, or its network gone): ipmi_sim
+        keeps its port, so no ICMP error tells the agent anything."""
+        os.kill(self.bmc.pid, signal.SIGSTOP)
+        self.addCleanup(os.kill, self.bmc.pid, signal.SIGCONT)
+
+    def assertUnreachableWithin(self, bound, words, **opts):
+        start = time.monotonic()
+        cp = self.agent(**opts)
+        took = time.monotonic() - start
+        self.assertFailsWith(cp, 4, words)
+        self.assertEqual(len([l for l in cp.stderr.splitlines() if "ERROR" in l]), 1, cp.stderr)
+        self.assertIn(self.bmc.addr, cp.stderr)
+        self.assertLess(took, bound)
+        return took
+
+    def test_silent_bmc_is_unreachable_within_reach_timeout(self):
+        self.freeze_bmc()
+        # Slack for process start on a loaded machine, but far below the
+        # login_timeout (5 s) a log-in would wait out.
+        for reach in ("1", "0.5"):
+            self.assertUnreachableWithin(float(reach) + 0.8, "reach_timeout", action="reboot",
+                                         reach_timeout=reach)
+
+    def test_a_port_nobody_listens_on_is_unreachable_at_once(self):
         self.bmc.stop()
+        self.assertUnreachableWithin(0.8, "nothing listens", action="status")
+
+    def test_without_the_ping_a_silent_bmc_costs_login_timeout(self):
+        self.freeze_bmc()
         for timeout in ("0.5", "2"):
             start = time.monotonic()
-            cp = self.agent(action="reboot", login_timeout=timeout)
+            cp = self.agent(action="reboot", login_timeout=timeout, reach_timeout="0")
             took = time.monotonic() - start
             self.assertIn(cp.returncode, (4, 5), cp.stderr)
             self.assertEqual(len([l for l in cp.stderr.splitlines() if "ERROR" in l]), 1, cp.stderr)
             self.assertIn(self.bmc.addr, cp.stderr)
+            self.assertGreaterEqual(took, float(timeout) * 0.8)
             self.assertLess(took, float(timeout) + 1.5)
 
+    def test_a_bmc_that_answers_pings_but_is_slow_to_log_in_gets_login_timeout(self):
+        # ipmi_sim answers the ping but never cipher suite 7: the log-in
+        # runs into login_timeout (5), not into reach_timeout (4).
+        cp = self.agent(action="status", cipher="7", login_timeout="1.5", reach_timeout="0.3")
+        self.assertFailsWith(cp, 5, "timed out")
+
     def test_password_given_on_stdin_never_shows_in_proc(self):
-        self.bmc.stop()  # the agent then waits out login_timeout: time to look
+        self.freeze_bmc()  # the agent then waits out login_timeout: time to look
         proc = subprocess.Popen([AGENT], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         try:
             proc.stdin.write(stdin_of(ip=self.bmc.addr, username="admin", password=PASSWORD,
-                                      action="status", login_timeout="3"))
+                                      action="status", login_timeout="3",
+                                      reach_timeout="0"))
             proc.stdin.close()
             proc.stdin = None
             seen = []

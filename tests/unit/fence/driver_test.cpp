@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "libvmha/fence/exit_code.h"
@@ -79,8 +80,28 @@ TEST(FenceDriver, OffWaitsPowerWaitThenPollsUntilConfirmed) {
   Outcome r = run(Action::kOff, d, clock);
   EXPECT_EQ(r.result.value(), 0);
   EXPECT_EQ(r.out, "Success: Powered OFF\n");
-  // power_wait 2 s, then three status polls one second apart.
-  EXPECT_EQ(clock.now(), Millis(5000));
+  // power_wait 2 s, then the fourth poll, after pauses of 25, 50, 100 ms.
+  EXPECT_EQ(clock.now(), Millis(2175));
+}
+
+TEST(FenceDriver, StatusPausesStartShortAndDoubleUpToStatusSleep) {
+  std::vector<int64_t> got;
+  for (int n = 0; n < 8; ++n) got.push_back(status_pause(n, Millis(1000)).count());
+  EXPECT_EQ(got, (std::vector<int64_t>{25, 50, 100, 200, 400, 800, 1000, 1000}));
+  EXPECT_EQ(status_pause(0, Millis(10)), Millis(10));
+  EXPECT_EQ(status_pause(3, Millis(0)), Millis(1));
+  EXPECT_EQ(status_pause(1000, Millis(3000)), Millis(3000));
+}
+
+TEST(FenceDriver, ASlowTargetIsPolledAtMostOncePerStatusSleepAfterTheFirstSecond) {
+  FakeDevice d;
+  d.lag = 1000;
+  ManualClock clock;
+  run(Action::kOff, d, clock);
+  // 10 s of power_timeout: 7 polls in the first 1.6 s (0, 25, 75, 175, 375,
+  // 775, 1575 ms), then one a second, and a last one at the deadline.
+  long polls = std::count(d.calls.begin(), d.calls.end(), "status") - 1;
+  EXPECT_EQ(polls, 7 + 9);
 }
 
 TEST(FenceDriver, AlreadyInStateDoesNothing) {
